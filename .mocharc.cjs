@@ -1,0 +1,9 @@
+// The whole suite: unit tests and integration tests against a real database.
+module.exports = {
+  'node-option': ['import=tsx'],
+  require: ['test/setup/root-hooks.ts'],
+  spec: ['test/**/*.spec.ts'],
+  timeout: 20000,
+  exit: true,
+  recursive: true,
+};

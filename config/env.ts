@@ -1,0 +1,165 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of the environment. Every variable of the public contract, checked at once;
+ * all problems are reported together, in Chinese and English.
+ */
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const envSchema = z
+  .object({
+    PORT: z.coerce
+      .number({ error: '必须是端口号 / must be a port number' })
+      .int('必须是整数 / must be an integer')
+      .min(0, '端口范围 0-65535 / port out of range')
+      .max(65535, '端口范围 0-65535 / port out of range')
+      .default(3000),
+    MONGODB_URI: optionalText.refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), {
+      message: '必须以 mongodb:// 或 mongodb+srv:// 开头 / must start with mongodb:// or mongodb+srv://',
+    }),
+    WECOM_API_BASE: z
+      .string()
+      .trim()
+      .default('https://qyapi.weixin.qq.com')
+      .refine((v) => /^https?:\/\/[^\s]+$/.test(v), { message: '必须是 http(s) 地址 / must be an http(s) URL' })
+      .transform((v) => v.replace(/\/+$/, '')),
+    WECOM_CORP_ID: optionalText,
+    WECOM_AGENT_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), {
+      message: '必须是数字 / must be a number',
+    }),
+    WECOM_SECRET: optionalText,
+    WECOM_TOKEN: optionalText,
+    WECOM_ENCODING_AES_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
+      message: '必须是 43 位字母数字 / must be 43 letters and digits',
+    }),
+    WECOM_BOT_TOKEN: optionalText,
+    WECOM_BOT_ENCODING_AES_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
+      message: '必须是 43 位字母数字 / must be 43 letters and digits',
+    }),
+    WECOM_BOT_ID: optionalText,
+    WECOM_BOT_SECRET: optionalText,
+    WECOM_BOT_WS_URL: optionalText,
+    ORG_CONFIG: z.string().trim().min(1).default('config/org.yaml'),
+    ADMIN_TOKEN: optionalText.refine((v) => v === undefined || v.length >= 16, {
+      message: '至少 16 个字符 / at least 16 characters',
+    }),
+    PUBLIC_BASE_URL: optionalText.refine((v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v), {
+      message: '必须是 http(s) 地址 / must be an http(s) URL',
+    }),
+    TZ: z
+      .string()
+      .trim()
+      .default('Asia/Shanghai')
+      .refine(isTimeZone, { message: '不是有效的时区 / not a valid time zone' }),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().trim().min(1).default('data'),
+  });
+
+/** Variables that only make sense together; checked on the raw environment so they are reported with the rest. */
+function pairingProblems(env: Record<string, string | undefined>): string[] {
+  const has = (k: string): boolean => (env[k] ?? '').trim() !== '';
+  const problems: string[] = [];
+  const app = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET'];
+  if (app.some(has) && !app.every(has)) {
+    for (const k of app.filter((k) => !has(k))) {
+      problems.push(`${k}: 自建应用需要同时设置 ${app.join('、')} / set all of ${app.join(', ')} or none`);
+    }
+  }
+  const pairs = [
+    ['WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'],
+    ['WECOM_BOT_TOKEN', 'WECOM_BOT_ENCODING_AES_KEY'],
+    ['WECOM_BOT_ID', 'WECOM_BOT_SECRET'],
+  ] as const;
+  for (const [a, b] of pairs) {
+    if (has(a) !== has(b)) {
+      const [missing, other] = has(a) ? [b, a] : [a, b];
+      problems.push(`${missing}: 需与 ${other} 一起设置 / must be set together with ${other}`);
+    }
+  }
+  return problems;
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface AppConfig {
+  port: number;
+  mongodbUri: string | undefined;
+  dataDir: string;
+  timeZone: string;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  orgConfigPath: string;
+  /** False when ORG_CONFIG was not set: a missing default file then falls back to the shipped example. */
+  orgConfigExplicit: boolean;
+  adminToken: string | undefined;
+  publicBaseUrl: string;
+  wecom: {
+    apiBase: string;
+    /** Self-built app; absent means simulator mode. */
+    app?: { corpId: string; agentId: number; secret: string };
+    callback?: { token: string; encodingAesKey: string };
+    bot?: { token: string; encodingAesKey: string };
+    botLongConnection?: { botId: string; secret: string; url?: string };
+  };
+  simulator: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`配置有误 / invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`)),
+    ...pairingProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const e = parsed.data;
+  const app =
+    e.WECOM_CORP_ID && e.WECOM_AGENT_ID && e.WECOM_SECRET
+      ? { corpId: e.WECOM_CORP_ID, agentId: Number(e.WECOM_AGENT_ID), secret: e.WECOM_SECRET }
+      : undefined;
+  return {
+    port: e.PORT,
+    mongodbUri: e.MONGODB_URI,
+    dataDir: e.DATA_DIR,
+    timeZone: e.TZ,
+    logLevel: e.LOG_LEVEL,
+    orgConfigPath: e.ORG_CONFIG,
+    orgConfigExplicit: (env.ORG_CONFIG ?? '').trim() !== '',
+    adminToken: e.ADMIN_TOKEN,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    wecom: {
+      apiBase: e.WECOM_API_BASE,
+      ...(app ? { app } : {}),
+      ...(e.WECOM_TOKEN && e.WECOM_ENCODING_AES_KEY ? { callback: { token: e.WECOM_TOKEN, encodingAesKey: e.WECOM_ENCODING_AES_KEY } } : {}),
+      ...(e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY
+        ? { bot: { token: e.WECOM_BOT_TOKEN, encodingAesKey: e.WECOM_BOT_ENCODING_AES_KEY } }
+        : {}),
+      ...(e.WECOM_BOT_ID && e.WECOM_BOT_SECRET
+        ? { botLongConnection: { botId: e.WECOM_BOT_ID, secret: e.WECOM_BOT_SECRET, ...(e.WECOM_BOT_WS_URL ? { url: e.WECOM_BOT_WS_URL } : {}) } }
+        : {}),
+    },
+    simulator: !app && !(e.WECOM_BOT_ID && e.WECOM_BOT_SECRET) && !(e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY),
+  };
+}
+
+/** The process environment, read here and nowhere else. */
+export function loadConfigFromProcess(): AppConfig {
+  return loadConfig(process.env);
+}

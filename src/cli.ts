@@ -1,0 +1,33 @@
+import { divisionTableJson } from '../config/division-table';
+
+/**
+ * `npm run --silent cli -- <command>`: JSON (or Markdown where said) on stdout, a readable
+ * message on stderr and a non-zero exit on failure.
+ */
+type Command = (args: string[]) => Promise<unknown>;
+
+const commands: Record<string, Command> = {
+  table: async () => divisionTableJson(),
+};
+
+const usage = `用法 / usage: npm run --silent cli -- <命令>
+  table                 打印任务分工表（JSON）`;
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) {
+    process.stderr.write(`${name ? `未知命令 / unknown command: ${name}\n` : ''}${usage}\n`);
+    return 2;
+  }
+  try {
+    const result = await command(args);
+    process.stdout.write(typeof result === 'string' ? result : `${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`错误 / error: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+run(process.argv.slice(2)).then((code) => process.exit(code));

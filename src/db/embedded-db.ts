@@ -1,0 +1,195 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * A MongoDB-compatible server started by this process: FerretDB (built from the Go module proxy)
+ * or mongodb-memory-server. Used by `npm start` without MONGODB_URI and by the test suite.
+ */
+export interface EmbeddedDatabase {
+  kind: 'ferretdb' | 'mongodb-memory-server';
+  uri: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+type Say = (message: string) => void;
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const projectRoot = path.resolve(here, '..', '..');
+const ferretSourceDir = path.join(here, 'ferretdb');
+const ferretBinary = path.join(projectRoot, 'node_modules', '.cache', 'ferretdb', 'ferretdb-embedded');
+
+export function hasGo(): boolean {
+  return spawnSync('go', ['version'], { stdio: 'ignore' }).status === 0;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function binaryIsFresh(): boolean {
+  if (!existsSync(ferretBinary)) return false;
+  const built = statSync(ferretBinary).mtimeMs;
+  return ['main.go', 'go.mod', 'go.sum'].every((f) => statSync(path.join(ferretSourceDir, f)).mtimeMs <= built);
+}
+
+/** Builds the FerretDB wrapper once; later calls reuse the binary. */
+export async function buildFerretDb(say: Say): Promise<string> {
+  if (binaryIsFresh()) return ferretBinary;
+  say('正在用 Go 构建 FerretDB（首次构建需下载依赖，可能需要几分钟）… / building FerretDB, the first build can take minutes');
+  mkdirSync(path.dirname(ferretBinary), { recursive: true });
+  const started = Date.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('go', ['build', '-o', ferretBinary, '.'], {
+      cwd: ferretSourceDir,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`FerretDB 构建失败 (go build exit ${code}):\n${stderr.slice(-4000)}`)),
+    );
+  });
+  say(`FerretDB 构建完成，用时 ${Math.round((Date.now() - started) / 1000)} 秒`);
+  return ferretBinary;
+}
+
+export async function startFerretDb(options: { dataDir: string; port?: number; say: Say }): Promise<EmbeddedDatabase> {
+  const binary = await buildFerretDb(options.say);
+  mkdirSync(options.dataDir, { recursive: true });
+  const port = options.port ?? (await freePort());
+  const child = spawn(binary, ['-listen', `127.0.0.1:${port}`, '-dir', options.dataDir, '-exit-with-parent'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  await waitForReady(child, 'ready', 30_000);
+  return {
+    kind: 'ferretdb',
+    uri: `mongodb://127.0.0.1:${port}/`,
+    dataDir: options.dataDir,
+    stop: () => stopChild(child),
+  };
+}
+
+function waitForReady(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`FerretDB 在 ${timeoutMs / 1000} 秒内没有启动:\n${output.slice(-2000)}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes(marker)) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`FerretDB 启动后立即退出 (exit ${code}):\n${output.slice(-2000)}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** A mongod is at hand without a download: a system binary, or one mongodb-memory-server fetched earlier. */
+function mongodAvailableOffline(): boolean {
+  if (process.env.MONGOMS_SYSTEM_BINARY) return true;
+  return spawnSync('mongod', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+export async function startMemoryServer(options: { dataDir?: string; say: Say }): Promise<EmbeddedDatabase> {
+  let mod: typeof import('mongodb-memory-server-core');
+  try {
+    mod = await import('mongodb-memory-server-core');
+  } catch {
+    throw new Error('mongodb-memory-server-core 未安装');
+  }
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = await mod.MongoMemoryServer.create({
+    instance: options.dataDir ? { dbPath: options.dataDir, storageEngine: 'wiredTiger' } : {},
+  });
+  return {
+    kind: 'mongodb-memory-server',
+    uri: server.getUri(),
+    dataDir: options.dataDir ?? '(内存)',
+    stop: async () => {
+      await server.stop({ doCleanup: !options.dataDir });
+    },
+  };
+}
+
+/**
+ * Starts whichever embedded server this machine can run. A mongod that needs no download comes
+ * first (real MongoDB), then FerretDB when Go is installed, then a mongod download.
+ */
+export async function startEmbeddedDatabase(options: {
+  dataDir: string;
+  say: Say;
+  prefer?: 'mongod' | 'ferretdb';
+}): Promise<EmbeddedDatabase> {
+  const problems: string[] = [];
+  const tryMongod = async (): Promise<EmbeddedDatabase | undefined> => {
+    try {
+      return await startMemoryServer({ dataDir: path.join(options.dataDir, 'mongod'), say: options.say });
+    } catch (err) {
+      problems.push(`mongodb-memory-server: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+  const tryFerret = async (): Promise<EmbeddedDatabase | undefined> => {
+    if (!hasGo()) {
+      problems.push('FerretDB: 未找到 Go 工具链 (go)');
+      return undefined;
+    }
+    try {
+      return await startFerretDb({ dataDir: path.join(options.dataDir, 'ferretdb'), say: options.say });
+    } catch (err) {
+      problems.push(`FerretDB: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
+  const order = options.prefer === 'ferretdb' || !mongodAvailableOffline() ? [tryFerret, tryMongod] : [tryMongod, tryFerret];
+  for (const attempt of order) {
+    const db = await attempt();
+    if (db) return db;
+  }
+  throw new Error(
+    [
+      '找不到可用的 MongoDB 兼容数据库 / no MongoDB-compatible database could be started:',
+      ...problems.map((p) => `  - ${p}`),
+      '请任选其一 / do one of:',
+      '  1. 设置 MONGODB_URI 指向已有的 MongoDB / set MONGODB_URI to a running MongoDB',
+      '  2. 安装 Go 1.22+（用于构建 FerretDB）/ install Go 1.22+ so FerretDB can be built',
+      '  3. 在能访问互联网的机器上运行（mongodb-memory-server 会下载 mongod）/ allow mongodb-memory-server to download mongod',
+    ].join('\n'),
+  );
+}

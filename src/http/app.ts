@@ -1,0 +1,56 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import { randomUUID } from 'node:crypto';
+import { isAppError, publicMessage } from '../errors';
+import type { Logger } from '../logger';
+
+export interface AppDeps {
+  logger: Logger;
+  /** Whether the database answers now. */
+  databaseReady(): Promise<boolean>;
+  /** Feature routers, mounted in order. */
+  routers?: Router[];
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    log: Logger;
+  }
+}
+
+/** Builds the Koa app without listening, so tests run the real app on port 0. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa({ proxy: true });
+  app.silent = true;
+
+  // The one error sink for HTTP: people get a short Chinese message, logs get the detail.
+  app.use(async (ctx, next) => {
+    const log = deps.logger.child({ reqId: randomUUID().slice(0, 8) });
+    ctx.state.log = log;
+    const started = performance.now();
+    try {
+      await next();
+    } catch (err) {
+      const status = isAppError(err) ? err.status : 500;
+      ctx.status = status;
+      ctx.body = { error: { code: isAppError(err) ? err.code : 'internal', message: publicMessage(err) } };
+      if (status >= 500) log.error({ err }, 'request failed');
+      else log.info({ code: isAppError(err) ? err.code : undefined, msg: (err as Error).message }, 'request refused');
+    } finally {
+      log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+    }
+  });
+
+  const health = new Router();
+  health.get('/healthz', async (ctx) => {
+    const ok = await deps.databaseReady();
+    ctx.status = ok ? 200 : 503;
+    ctx.body = ok ? { ok: true } : { ok: false, error: '数据库不可用' };
+  });
+  app.use(health.routes());
+
+  for (const router of deps.routers ?? []) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
+  return app;
+}

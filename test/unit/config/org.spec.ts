@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { DEPARTMENTS } from '../../../config/division-table';
+import { loadOrgConfig, OrgConfigError, parseOrgConfig } from '../../../config/org';
+
+const example = path.resolve(import.meta.dirname, '../../../config/org.example.yaml');
+
+function problemsOf(text: string): string[] {
+  try {
+    parseOrgConfig(text, 'org.yaml');
+  } catch (err) {
+    expect(err).to.be.instanceOf(OrgConfigError);
+    expect((err as Error).message).to.contain('org.yaml');
+    return (err as OrgConfigError).problems;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+const minimal = {
+  town: '姚村镇',
+  leaders: [{ userid: 'zhang', name: '张三' }],
+  departments: [{ name: '民政办', target: { webhook: 'K1' }, members: ['li'] }],
+  districts: [{ name: '第一管区', target: { webhook: 'K2' }, members: ['wang'], villages: [{ name: '东岭村', cadre: 'wang' }] }],
+};
+
+describe('organisation file (config/org.ts)', () => {
+  it('loads the shipped example: several 管区, villages and all nine departments', () => {
+    const org = loadOrgConfig(example);
+    expect(org.town).to.equal('姚村镇');
+    expect(org.departments.map((d) => d.name)).to.have.members([...DEPARTMENTS]);
+    expect(org.districts.length).to.be.greaterThan(2);
+    expect(org.districts.flatMap((d) => d.villages).length).to.be.greaterThan(8);
+    expect(readFileSync(example, 'utf8')).to.contain('示例').and.to.contain('EXAMPLE');
+  });
+
+  it('fills the reminder defaults of the contract', () => {
+    const org = parseOrgConfig(stringify(minimal), 'org.yaml');
+    expect(org.reminders).to.deep.equal({ acceptWithinHours: 4, deadlineDays: 7, repeatEveryHours: 4, escalateAfter: 3, workHours: '08:30-17:30' });
+  });
+
+  it('names the path and the fault for a department that is not in the division table', () => {
+    const bad = { ...minimal, departments: [...minimal.departments, { name: '水利站', target: { webhook: 'K' }, members: [] }] };
+    const [problem] = problemsOf(stringify(bad));
+    expect(problem).to.match(/^departments\[1\]\.name: /).and.to.contain('水利站').and.to.contain('不是分工表中的责任部门');
+  });
+
+  it('refuses a village in two districts', () => {
+    const bad = {
+      ...minimal,
+      districts: [...minimal.districts, { name: '第二管区', target: { webhook: 'K3' }, villages: [{ name: '东岭村', cadre: 'zhao' }] }],
+    };
+    expect(problemsOf(stringify(bad))).to.deep.equal([
+      'districts[1].villages[0].name: 村“东岭村”同时属于“第一管区”和“第二管区” / village in two districts',
+    ]);
+  });
+
+  it('refuses a bad target and a bad work-hours string together', () => {
+    const bad = { ...minimal, departments: [{ name: '民政办', target: { email: 'x' }, members: ['li'] }], reminders: { workHours: '17:30-08:30' } };
+    const problems = problemsOf(stringify(bad));
+    expect(problems.some((p) => p.startsWith('departments[0].target:') && p.includes('webhook'))).to.equal(true);
+    expect(problems.some((p) => p.startsWith('reminders.workHours:') && p.includes('下班时间须晚于上班时间'))).to.equal(true);
+  });
+
+  it('refuses a userid listed twice in one role, each place named', () => {
+    const bad = {
+      ...minimal,
+      leaders: [...minimal.leaders, { userid: 'zhang', name: '张三' }],
+      departments: [{ name: '民政办', target: { webhook: 'K1' }, members: ['li', 'li'] }],
+    };
+    expect(problemsOf(stringify(bad))).to.deep.equal([
+      'leaders[1].userid: 领导 zhang 重复 / leader listed twice',
+      'departments[0].members[1]: li 在“民政办”成员中重复 / member listed twice',
+    ]);
+  });
+
+  it('reports YAML syntax errors with the line, and a missing file by name', () => {
+    expect(problemsOf('town: 姚村镇\nleaders: [\n')[0]).to.contain('YAML');
+    expect(() => loadOrgConfig('/nonexistent/org.yaml')).to.throw(OrgConfigError, '/nonexistent/org.yaml');
+  });
+});
