@@ -2,8 +2,8 @@
 module.exports = {
   'node-option': ['import=tsx'],
   require: ['test/setup/root-hooks.ts'],
-  spec: ['test/**/*.spec.ts'],
   timeout: 20000,
   exit: true,
   recursive: true,
+  extension: ['ts'],
 };

@@ -1,0 +1,54 @@
+import type { Connection } from 'mongoose';
+
+/**
+ * Exclusive claims by unique key. The test database (FerretDB v1 on SQLite) does not make a
+ * conditional update or `$inc` atomic under concurrency — two `updateOne({status:'a'})` can both
+ * modify — but a unique index always refuses the second insert. So whatever must happen once
+ * (a state change of a finding, a reminder slot, a job tick, a message send attempt) first
+ * inserts its key here; only the instance whose insert succeeds goes on. The same holds on MongoDB.
+ */
+export interface ClaimRepository {
+  /** True when this caller now holds `key`; false when someone else does. */
+  tryClaim(key: string, meta?: Record<string, unknown>): Promise<boolean>;
+  release(key: string): Promise<void>;
+  has(key: string): Promise<boolean>;
+  /** Housekeeping instead of a TTL index (FerretDB v1 has none). */
+  deleteOlderThan(date: Date, prefix?: string): Promise<number>;
+}
+
+interface ClaimDoc {
+  _id: string;
+  at: Date;
+  meta?: Record<string, unknown>;
+}
+
+export function createClaimRepository(connection: Connection, clock: { now(): Date }): ClaimRepository {
+  const collection = connection.collection<ClaimDoc>('claims');
+  return {
+    async tryClaim(key, meta) {
+      try {
+        await collection.insertOne({ _id: key, at: clock.now(), ...(meta ? { meta } : {}) });
+        return true;
+      } catch (err) {
+        if (isDuplicateKey(err)) return false;
+        throw err;
+      }
+    },
+    async release(key) {
+      await collection.deleteOne({ _id: key });
+    },
+    async has(key) {
+      return (await collection.countDocuments({ _id: key }, { limit: 1 })) > 0;
+    },
+    async deleteOlderThan(date, prefix) {
+      const filter: Record<string, unknown> = { at: { $lt: date } };
+      if (prefix) filter._id = { $regex: `^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` };
+      const result = await collection.deleteMany(filter);
+      return result.deletedCount;
+    },
+  };
+}
+
+export function isDuplicateKey(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
+}
