@@ -1,0 +1,131 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { TaskNo } from '../../config/division-table';
+
+export const STATUSES = ['triage', 'dispatched', 'accepted', 'rectified', 'closed', 'cancelled'] as const;
+export type FindingStatus = (typeof STATUSES)[number];
+export const OPEN_STATUSES: FindingStatus[] = ['triage', 'dispatched', 'accepted', 'rectified'];
+
+export const STATUS_LABEL: Record<FindingStatus, string> = {
+  triage: '待分派',
+  dispatched: '待签收',
+  accepted: '整改中',
+  rectified: '待销号',
+  closed: '已销号',
+  cancelled: '已撤销',
+};
+
+const historySchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    /** userid, or "system" */
+    by: { type: String, required: true },
+    action: { type: String, required: true },
+    from: { type: String, default: null },
+    to: { type: String, default: null },
+    note: { type: String, default: null },
+    /** The message text that caused it, as sent. */
+    text: { type: String, default: null },
+  },
+  { _id: false },
+);
+
+const findingSchema = new Schema(
+  {
+    no: { type: Number, required: true, unique: true },
+    status: { type: String, enum: STATUSES, required: true, index: true },
+    /** Bumped by every change; a change first claims `finding:<no>:v<version>` (see db/claims.ts). */
+    version: { type: Number, required: true, default: 0 },
+    task: { type: Number, default: null, index: true },
+    item: { type: String, default: null },
+    /** Lead first; for tasks 1-2 the village's 管区. */
+    departments: { type: [String], default: [], index: true },
+    village: { type: String, default: null, index: true },
+    district: { type: String, default: null },
+    cadre: { type: String, default: null },
+    reporter: { type: String, required: true, index: true },
+    text: { type: String, required: true },
+    household: {
+      type: new Schema({ name: { type: String, default: null }, idNumber: { type: String, default: null } }, { _id: false }),
+      default: null,
+    },
+    urgency: { type: String, enum: ['normal', 'urgent'], default: 'normal' },
+    source: { type: String, enum: ['chat', 'bot', 'form', 'api'], required: true },
+    /** The delivery that created it: a retried callback finds it and creates nothing. */
+    sourceKey: { type: String, required: true, unique: true },
+    routing: {
+      type: new Schema(
+        {
+          confidence: { type: Number, default: 0 },
+          source: { type: String, default: 'none' },
+          reasons: { type: [String], default: [] },
+          alternatives: { type: [{ task: Number, item: String, score: Number, _id: false }], default: [] },
+        },
+        { _id: false },
+      ),
+      default: () => ({}),
+    },
+    deadline: { type: Date, default: null, index: true },
+    dispatchedAt: { type: Date, default: null },
+    acceptedAt: { type: Date, default: null },
+    rectifiedAt: { type: Date, default: null },
+    closedAt: { type: Date, default: null },
+    cancelledAt: { type: Date, default: null },
+    rectifyNote: { type: String, default: null },
+    /** Where the reporter can be answered (a smart-bot chat), as given by the channel. */
+    replyTo: { type: Schema.Types.Mixed, default: null },
+    history: { type: [historySchema], default: [] },
+  },
+  { timestamps: true, collection: 'findings', minimize: false },
+);
+findingSchema.index({ status: 1, deadline: 1 });
+findingSchema.index({ createdAt: 1 });
+
+export interface HistoryEntry {
+  at: Date;
+  by: string;
+  action: string;
+  from: string | null;
+  to: string | null;
+  note: string | null;
+  text: string | null;
+}
+
+export interface RoutingInfo {
+  confidence: number;
+  source: string;
+  reasons: string[];
+  alternatives: { task: TaskNo; item: string; score: number }[];
+}
+
+/** A finding as stored (lean). */
+export interface FindingDoc {
+  no: number;
+  status: FindingStatus;
+  version: number;
+  task: TaskNo | null;
+  item: string | null;
+  departments: string[];
+  village: string | null;
+  district: string | null;
+  cadre: string | null;
+  reporter: string;
+  text: string;
+  household: { name: string | null; idNumber: string | null } | null;
+  urgency: 'normal' | 'urgent';
+  source: 'chat' | 'bot' | 'form' | 'api';
+  sourceKey: string;
+  routing: RoutingInfo;
+  deadline: Date | null;
+  dispatchedAt: Date | null;
+  acceptedAt: Date | null;
+  rectifiedAt: Date | null;
+  closedAt: Date | null;
+  cancelledAt: Date | null;
+  rectifyNote: string | null;
+  replyTo: unknown;
+  history: HistoryEntry[];
+}
+
+export function findingModel(connection: Connection): Model<FindingDoc> {
+  return (connection.models.Finding as Model<FindingDoc> | undefined) ?? connection.model<FindingDoc>('Finding', findingSchema);
+}
