@@ -1,4 +1,5 @@
 import { divisionTableJson } from '../config/division-table';
+import { workdayCommand } from './calendar/workday.command';
 
 /**
  * `npm run --silent cli -- <command>`: JSON (or Markdown where said) on stdout, a readable
@@ -8,6 +9,7 @@ type Command = (args: string[]) => Promise<unknown>;
 
 const commands: Record<string, Command> = {
   table: async () => divisionTableJson(),
+  workday: workdayCommand,
 };
 
 const usage = `用法 / usage: npm run --silent cli -- <命令>
