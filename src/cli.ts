@@ -1,5 +1,6 @@
 import { divisionTableJson } from '../config/division-table';
 import { workdayCommand } from './calendar/workday.command';
+import { routeCommand } from './routing/route.command';
 
 /**
  * `npm run --silent cli -- <command>`: JSON (or Markdown where said) on stdout, a readable
@@ -10,6 +11,7 @@ type Command = (args: string[]) => Promise<unknown>;
 const commands: Record<string, Command> = {
   table: async () => divisionTableJson(),
   workday: workdayCommand,
+  route: routeCommand,
 };
 
 const usage = `用法 / usage: npm run --silent cli -- <命令>

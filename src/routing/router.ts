@@ -1,0 +1,353 @@
+import { DISTRICT, findItem, getTask, isDistrictTask, isTaskNo, taskDepartments, type TaskNo } from '../../config/division-table';
+import type { OrgConfig } from '../../config/org';
+import { choiceFromCode, parseExplicit, type ExplicitChoice } from './explicit.parser';
+import { createLearnedMatcher } from './learned.matcher';
+import { scoreLexicon, type LexiconHit } from './lexicon.scorer';
+import { DEFAULT_ITEM, type LexiconTarget } from './routing.lexicon';
+import { normaliseText, PERSON_PLACEHOLDER, round2, type Span } from './text.util';
+import { createVillageFinder, type VillageMatch } from './village.finder';
+
+/**
+ * From a cadre's words to the task, the key problem and the departments (lead first), with the
+ * village, its 管区 and 包村干部. Explicit choices win, then what leaders corrected before, then the
+ * lexicon; a close call or a report that says nothing comes back with `needsConfirmation` so the
+ * intake asks instead of guessing.
+ */
+
+export interface RouteInput {
+  text: string;
+  /** The village as a form gives it; wins over villages named in the text. */
+  village?: string | null;
+  /** The form's task and item; they win over anything in the text. */
+  task?: number | null;
+  item?: string | null;
+}
+
+export interface RouteCandidate {
+  task: TaskNo;
+  item: string;
+  /** Evidence points (lexicon weights, learned hints); for comparing candidates with each other. */
+  score: number;
+}
+
+export interface RouteResult {
+  task: TaskNo | null;
+  item: string | null;
+  /** Lead first. For tasks 1-2 the village's 管区, or ["管区"] when the village is not known. */
+  departments: string[];
+  village: string | null;
+  district: string | null;
+  /** The 包村干部's userid. */
+  cadre: string | null;
+  confidence: number;
+  needsConfirmation: boolean;
+  /** Human-readable, in Chinese: why this route (shown e.g. by `查询 N`). */
+  reasons: string[];
+  /** Best first, the chosen route included, so the intake can offer them as choices. */
+  alternatives: RouteCandidate[];
+  source: 'explicit' | 'learned' | 'lexicon' | 'none';
+}
+
+/** A leader's re-route or an upheld 退回: the report's text and where it should have gone. */
+export interface LearnedCorrection {
+  text: string;
+  task: TaskNo;
+  item: string;
+  findingNo?: number;
+  by?: string;
+  at?: Date;
+}
+
+export interface Router {
+  route(input: RouteInput, learned?: LearnedCorrection[]): RouteResult;
+  departmentsFor(task: TaskNo, item: string | null, village: string | null): string[];
+  findVillage(text: string): VillageMatch | null;
+}
+
+/** Below this much evidence nothing is said to match. */
+const MIN_EVIDENCE = 1;
+/** Below this the best guess is offered but confirmed first. */
+const FIRM_EVIDENCE = 2;
+/** The runner-up at 70% of the best or more is too close to call. */
+const CLOSE_RATIO = 0.7;
+/** A correction this similar decides the route outright... */
+const ADOPT_SIMILARITY = 0.5;
+/** ...one this similar only adds weight to the corrected item. */
+const HINT_SIMILARITY = 0.3;
+const HINT_WEIGHT = 6;
+const MAX_ALTERNATIVES = 4;
+const MAX_KEYWORD_REASONS = 6;
+
+const TASK_LABELS: Record<TaskNo, string> = {
+  1: '识别精准',
+  2: '退出规范',
+  3: '产业项目',
+  4: '扶贫资金',
+  5: '帮扶措施',
+  6: '低保兜底',
+  7: '医保扶贫',
+  8: '住房安全',
+};
+const SUB_AREA_LABELS: Record<string, string> = { '5.1': '包保帮扶', '5.2': '安全饮水', '5.3': '教育保障' };
+
+function taskOf(target: LexiconTarget): TaskNo {
+  const no = typeof target === 'number' ? target : Number(target.split('.')[0]);
+  if (!isTaskNo(no)) throw new Error(`lexicon target ${String(target)} is not in the division table`);
+  return no;
+}
+
+/** "8.1 住房安全", "5.2 安全饮水", "第7项 医保扶贫". */
+export function describeTarget(target: LexiconTarget): string {
+  if (typeof target === 'number') return `第${target}项 ${TASK_LABELS[taskOf(target)]}`;
+  const sub = SUB_AREA_LABELS[target.split('.').slice(0, 2).join('.')];
+  return `${target} ${sub ?? TASK_LABELS[taskOf(target)]}`;
+}
+
+/** Table order, so ties go to the item the table lists first. */
+function itemOrder(code: string): number[] {
+  return code.split('.').map(Number);
+}
+function compareCodes(a: string, b: string): number {
+  const x = itemOrder(a);
+  const y = itemOrder(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    const d = (x[i] ?? 0) - (y[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+interface Evidence {
+  tasks: Map<TaskNo, number>;
+  items: Map<string, number>;
+  hits: Array<LexiconHit & { counted: LexiconTarget }>;
+}
+
+function add<K>(map: Map<K, number>, key: K, weight: number): void {
+  map.set(key, (map.get(key) ?? 0) + weight);
+}
+
+/** Adds up the hits; a household's means count for 低保 when 低保 is what the report is about. */
+function tally(hits: LexiconHit[]): Evidence {
+  const welfare = hits.filter((h) => taskOf(h.target) === 6 && !h.circumstance && !h.negated).reduce((s, h) => s + h.weight, 0);
+  const evidence: Evidence = { tasks: new Map(), items: new Map(), hits: [] };
+  for (const hit of hits) {
+    const counted: LexiconTarget = hit.circumstance && welfare >= FIRM_EVIDENCE ? '6.1' : hit.target;
+    evidence.hits.push({ ...hit, counted });
+    add(evidence.tasks, taskOf(counted), hit.weight);
+    if (typeof counted === 'string') add(evidence.items, counted, hit.weight);
+  }
+  return evidence;
+}
+
+function bestItem(evidence: Evidence, task: TaskNo): string {
+  const prefix = `${task}.`;
+  const items = [...evidence.items.entries()].filter(([code, score]) => code.startsWith(prefix) && score > 0);
+  items.sort((a, b) => b[1] - a[1] || compareCodes(a[0], b[0]));
+  return items[0]?.[0] ?? DEFAULT_ITEM[task];
+}
+
+function rankedTasks(evidence: Evidence): Array<[TaskNo, number]> {
+  return [...evidence.tasks.entries()].filter(([, s]) => s > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+}
+
+function candidates(evidence: Evidence): RouteCandidate[] {
+  const list: RouteCandidate[] = rankedTasks(evidence).map(([task, score]) => ({ task, item: bestItem(evidence, task), score: round2(score) }));
+  const top = list[0];
+  if (top) {
+    // Within the chosen task, other problems that go to other departments are real alternatives.
+    const leads = (code: string) => findItem(code)?.subArea.departments.join('、');
+    for (const [code, score] of evidence.items) {
+      if (code.startsWith(`${top.task}.`) && code !== top.item && score > 0 && leads(code) !== leads(top.item)) {
+        list.push({ task: top.task, item: code, score: round2(score) });
+      }
+    }
+  }
+  return list.sort((a, b) => b.score - a.score);
+}
+
+function keywordReasons(evidence: Evidence, task: TaskNo | null): string[] {
+  const shown = [...evidence.hits].sort(
+    (a, b) => Number(taskOf(b.counted) === task) - Number(taskOf(a.counted) === task) || b.weight - a.weight,
+  );
+  const reasons: string[] = [];
+  for (const hit of shown.slice(0, MAX_KEYWORD_REASONS)) {
+    if (hit.negated) reasons.push(`“${hit.term}”为否定或已解决的说法，几乎不计`);
+    else if (hit.counted !== hit.target) reasons.push(`“${hit.term}”是家庭条件，按低保资格问题计→${describeTarget(hit.counted)}`);
+    else reasons.push(`关键词“${hit.term}”→${describeTarget(hit.counted)}`);
+  }
+  return reasons;
+}
+
+function uniqueByItem(list: RouteCandidate[]): RouteCandidate[] {
+  const seen = new Set<string>();
+  return list.filter((c) => (seen.has(c.item) ? false : (seen.add(c.item), true))).slice(0, MAX_ALTERNATIVES);
+}
+
+export function createRouter(org: OrgConfig): Router {
+  const villages = createVillageFinder(org);
+
+  /** Spans that are not the report's own words about the problem: villages, the town, `#8`. */
+  const maskedSpans = (normalised: string, explicit: ExplicitChoice | null): Span[] => [
+    ...villages.spans(normalised),
+    ...(explicit?.span ? [explicit.span] : []),
+  ];
+
+  const similarityKey = (text: string): string => {
+    const normalised = normaliseText(text);
+    const masked = maskedSpans(normalised, parseExplicit(normalised));
+    const kept = [...normalised].filter((_, i) => !masked.some((s) => i >= s.start && i < s.end)).join('');
+    return kept.replace(PERSON_PLACEHOLDER, '').replace(/[^\p{Script=Han}a-z]/gu, '');
+  };
+  const learnedMatcher = createLearnedMatcher<LearnedCorrection>(similarityKey);
+
+  function departmentsFor(task: TaskNo, item: string | null, village: string | null): string[] {
+    if (isDistrictTask(task)) return [(village ? villages.resolve(village)?.district : undefined) ?? DISTRICT];
+    const ref = item ? findItem(item) : undefined;
+    if (ref && ref.task.no === task) return [...ref.subArea.departments];
+    const t = getTask(task);
+    return t ? taskDepartments(t) : [];
+  }
+
+  function explicitFromInput(input: RouteInput): { choice: ExplicitChoice | null; note: string | null } {
+    const item = input.item?.trim() || null;
+    const task = input.task ?? null;
+    if (item) {
+      const choice = choiceFromCode(item);
+      if (choice?.item && (task === null || choice.task === task)) {
+        return { choice: { ...choice, span: null, reason: `表单指定：问题 ${choice.item}` }, note: null };
+      }
+      if (task === null || !isTaskNo(task)) return { choice: null, note: `表单中的问题编号“${item}”不在分工表中，已忽略` };
+      return {
+        choice: { task, item: null, span: null, reason: `表单指定：第${task}项` },
+        note: `表单中的问题编号“${item}”不属于第${task}项，已忽略`,
+      };
+    }
+    if (task !== null && isTaskNo(task)) return { choice: { task, item: null, span: null, reason: `表单指定：第${task}项` }, note: null };
+    if (task !== null) return { choice: null, note: `表单中的任务“${task}”不在 1-8 之间，已忽略` };
+    return { choice: null, note: null };
+  }
+
+  function placeOf(input: RouteInput, text: string): { place: VillageMatch | null; village: string | null; reason: string | null } {
+    const given = input.village?.trim();
+    if (given) {
+      const place = villages.resolve(given);
+      if (place) return { place, village: place.village, reason: villageReason(place) };
+      return { place: null, village: given, reason: `村庄“${given}”不在组织文件中，管区和包村干部未知` };
+    }
+    const place = villages.find(text);
+    return { place, village: place?.village ?? null, reason: place ? villageReason(place) : null };
+  }
+
+  function villageReason(place: VillageMatch): string {
+    return `村庄：${place.village}（${place.district}${place.cadre ? `，包村干部 ${place.cadre}` : ''}）`;
+  }
+
+  function route(input: RouteInput, learned: LearnedCorrection[] = []): RouteResult {
+    const normalised = normaliseText(input.text ?? '');
+    const fromInput = explicitFromInput(input);
+    const explicit = fromInput.choice ?? parseExplicit(normalised);
+    const evidence = tally(scoreLexicon(normalised, maskedSpans(normalised, explicit)));
+    const { place, village, reason: placeReason } = placeOf(input, input.text ?? '');
+    const notes = fromInput.note ? [fromInput.note] : [];
+
+    const finish = (
+      task: TaskNo | null,
+      item: string | null,
+      rest: Pick<RouteResult, 'confidence' | 'needsConfirmation' | 'alternatives' | 'source'>,
+      reasons: string[],
+    ): RouteResult => {
+      const departments = task === null ? [] : departmentsFor(task, item, village);
+      const decision =
+        task === null
+          ? []
+          : [
+              `判定：${item ? describeTarget(item) : describeTarget(task)}，责任部门：${departments.join('、')}` +
+                (isDistrictTask(task) ? (place ? '（第1、2项由村所在管区牵头）' : '（第1、2项由管区牵头，村庄未知）') : ''),
+            ];
+      return {
+        task,
+        item,
+        departments,
+        village,
+        district: place?.district ?? null,
+        cadre: place?.cadre ?? null,
+        ...rest,
+        reasons: [...decision, ...notes, ...reasons, ...(placeReason ? [placeReason] : [])],
+      };
+    };
+
+    if (explicit) {
+      const item = explicit.item ?? bestItem(evidence, explicit.task);
+      const itemNote = explicit.item ? [] : [`具体问题按关键词取 ${item}`];
+      const alternatives = uniqueByItem([{ task: explicit.task, item, score: round2(evidence.tasks.get(explicit.task) ?? 0) }, ...candidates(evidence)]);
+      return finish(explicit.task, item, { confidence: 1, needsConfirmation: false, alternatives, source: 'explicit' }, [explicit.reason, ...itemNote]);
+    }
+
+    const match = learnedMatcher.best(input.text ?? '', learned);
+    const lookedUp = match ? `#${match.correction.findingNo ?? '?'} 改派至 ${match.correction.item}（相似度 ${round2(match.similarity)}）` : '';
+    if (match && match.similarity >= ADOPT_SIMILARITY) {
+      const { task } = match.correction;
+      // Stored corrections are checked on the way in, but one may predate a change of the table.
+      const item = findItem(match.correction.item)?.task.no === task ? match.correction.item : bestItem(evidence, task);
+      const alternatives = uniqueByItem([{ task, item, score: round2(match.similarity * HINT_WEIGHT) }, ...candidates(evidence)]);
+      const lexiconTop = alternatives.find((c) => c.item !== item);
+      const disagreed = lexiconTop && rankedTasks(evidence)[0]?.[0] !== task ? [`词典原判为 ${describeTarget(lexiconTop.item)}，按纠正改派`] : [];
+      return finish(
+        task,
+        item,
+        { confidence: round2(Math.min(0.95, 0.5 + match.similarity / 2)), needsConfirmation: false, alternatives, source: 'learned' },
+        [`参照此前纠正：${lookedUp}`, ...disagreed, ...keywordReasons(evidence, task).slice(0, 3)],
+      );
+    }
+    const hints: string[] = [];
+    if (match && match.similarity >= HINT_SIMILARITY) {
+      const weight = HINT_WEIGHT * match.similarity;
+      add(evidence.tasks, match.correction.task, weight);
+      add(evidence.items, match.correction.item, weight);
+      hints.push(`参照此前纠正：${lookedUp}，加权 ${round2(weight)}`);
+    }
+
+    const ranked = rankedTasks(evidence);
+    const [first, second] = ranked;
+    const alternatives = uniqueByItem(candidates(evidence));
+    if (!first || first[1] < MIN_EVIDENCE) {
+      const said = normalised === '' ? '内容为空' : '未识别出具体问题';
+      return finish(
+        null,
+        null,
+        { confidence: 0, needsConfirmation: true, alternatives, source: 'none' },
+        [`${said}，请补充说明（什么人、什么事）或选择类别`, ...keywordReasons(evidence, null)],
+      );
+    }
+
+    const [task, top] = first;
+    const item = bestItem(evidence, task);
+    const runnerUp = second?.[1] ?? 0;
+    // Within task 5 the problems go to different departments, so a close second item matters too.
+    const rivalItem = alternatives.find((c) => c.task === task && c.item !== item);
+    const itemScore = evidence.items.get(item) ?? 0;
+    const itemRival = rivalItem ? rivalItem.score : 0;
+
+    const separation = Math.min(
+      runnerUp > 0 ? (top - runnerUp) / top : 1,
+      itemRival > 0 && itemScore > 0 ? (itemScore - itemRival) / itemScore : 1,
+    );
+    const strength = 1 - Math.exp(-top / 3);
+    const confidence = round2(strength * (0.55 + 0.45 * Math.max(0, separation)));
+
+    const checks: string[] = [];
+    if (top < FIRM_EVIDENCE) checks.push('依据不足，请确认');
+    if (second && runnerUp >= CLOSE_RATIO * top) checks.push(`与${describeTarget(second[0])}接近，请确认`);
+    if (rivalItem && itemRival >= CLOSE_RATIO * itemScore) checks.push(`与${describeTarget(rivalItem.item)}接近，请确认`);
+
+    return finish(
+      task,
+      item,
+      { confidence, needsConfirmation: checks.length > 0, alternatives, source: 'lexicon' },
+      [...checks, ...hints, ...keywordReasons(evidence, task)],
+    );
+  }
+
+  return { route, departmentsFor, findVillage: villages.find };
+}

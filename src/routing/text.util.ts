@@ -1,0 +1,51 @@
+/**
+ * Text helpers shared by the router's parts. Every part works on the same normalised text so
+ * that the spans one part finds (a village, an explicit `#8`) can be masked for the others.
+ */
+
+/**
+ * Full-width forms folded (＃８ → #8, ： → :), Latin lower-cased (D级 → d级), white space dropped:
+ * cadres type on phones with whatever keyboard is at hand, and Chinese needs no spaces.
+ */
+export function normaliseText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, '');
+}
+
+/** A half-open range [start, end) of the normalised text. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** Every non-overlapping occurrence of `needle`, left to right. */
+export function occurrences(haystack: string, needle: string): Span[] {
+  const spans: Span[] = [];
+  if (needle === '') return spans;
+  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) {
+    spans.push({ start: at, end: at + needle.length });
+  }
+  return spans;
+}
+
+/** Character bigrams; a one-character text is its own single gram so it can still be compared. */
+export function bigrams(text: string): Set<string> {
+  const chars = [...text];
+  if (chars.length === 1) return new Set(chars);
+  const grams = new Set<string>();
+  for (let i = 0; i + 1 < chars.length; i++) grams.add(`${chars[i]}${chars[i + 1]}`);
+  return grams;
+}
+
+export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let shared = 0;
+  for (const gram of a) if (b.has(gram)) shared++;
+  return shared / (a.size + b.size - shared);
+}
+
+/** Household names as reports anonymise them (王某某, 李某): they say nothing about the problem. */
+export const PERSON_PLACEHOLDER = /[\u4e00-\u9fa5]某某?/g;
+
+export function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
