@@ -1,0 +1,134 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Clock } from '../clock';
+import { AppError } from '../errors';
+import { readTextBody } from '../http/body';
+import type { Logger } from '../logger';
+import { createCallbackCrypto, type CallbackCrypto } from './callback-crypto';
+import { parseAppEnvelope, parseAppMessage, parseBotEnvelope, parseBotMessage } from './callback-parse';
+import type { InboundEvent } from './events';
+
+/**
+ * The two WeCom callback receivers: `/wecom/callback` (self-built app, encrypted XML) and
+ * `/wecom/bot` (smart bot, encrypted JSON). Each request is checked in this order, cheapest and
+ * safest first: channel configured, query shape, timestamp window, body size, signature (constant
+ * time), decryption with receive id, parsing (URL verification: the same, without body or window). Only then is the event handed to `accept`, which
+ * stores it in the inbox; the answer goes out at once and the work happens afterwards.
+ */
+
+export interface CallbackRouterDeps {
+  /** Self-built app callback (WECOM_TOKEN, WECOM_ENCODING_AES_KEY, WECOM_CORP_ID); absent: 404. */
+  app?: { token: string; encodingAesKey: string; corpId: string };
+  /** Smart-bot URL callback (WECOM_BOT_TOKEN, WECOM_BOT_ENCODING_AES_KEY); absent: 404. */
+  bot?: { token: string; encodingAesKey: string; botName?: string };
+  /** Persists the event (the inbox). Throws when it cannot store it: the answer is then 503. */
+  accept(event: InboundEvent): Promise<void>;
+  clock: Clock;
+  logger: Logger;
+  /** Defaults to 64 KB; WeCom's callbacks are a few KB at most. */
+  maxBodyBytes?: number;
+  /** How far `timestamp` may be from now, either way; defaults to 300 s. Older requests are replays. */
+  maxSkewSeconds?: number;
+}
+
+interface Channel {
+  name: 'app' | 'bot';
+  crypto: CallbackCrypto;
+  /** The `Encrypt` / `encrypt` field of the outer body. */
+  envelope(body: string): string;
+  parse(plaintext: string): InboundEvent;
+}
+
+const signedQuerySchema = z.object({
+  msg_signature: z.string().regex(/^[0-9a-fA-F]{40}$/),
+  timestamp: z.string().regex(/^\d{1,12}$/),
+  nonce: z.string().min(1).max(128),
+});
+const echoQuerySchema = signedQuerySchema.extend({ echostr: z.string().min(1).max(4096) });
+
+export function createWeComCallbackRouter(deps: CallbackRouterDeps): Router {
+  const maxBodyBytes = deps.maxBodyBytes ?? 64 * 1024;
+  const maxSkewSeconds = deps.maxSkewSeconds ?? 300;
+
+  // Built once: a bad EncodingAESKey fails at start-up, not on the first callback.
+  const app: Channel | undefined = deps.app && {
+    name: 'app',
+    crypto: createCallbackCrypto({ token: deps.app.token, encodingAesKey: deps.app.encodingAesKey, receiveId: deps.app.corpId }),
+    envelope: (body) => parseAppEnvelope(body).Encrypt,
+    parse: (plaintext) => parseAppMessage(plaintext),
+  };
+  const botName = deps.bot?.botName;
+  const bot: Channel | undefined = deps.bot && {
+    name: 'bot',
+    // An internal smart bot's receive id is the empty string (doc 101033).
+    crypto: createCallbackCrypto({ token: deps.bot.token, encodingAesKey: deps.bot.encodingAesKey, receiveId: '' }),
+    envelope: (body) => parseBotEnvelope(body).encrypt,
+    parse: (plaintext) => parseBotMessage(plaintext, { now: deps.clock.now(), ...(botName ? { botName } : {}) }),
+  };
+
+  const configured = (channel: Channel | undefined): Channel => {
+    if (!channel) throw new AppError('not_found', '未配置该企业微信回调');
+    return channel;
+  };
+
+  const checkFresh = (timestamp: string): void => {
+    const skew = Math.abs(deps.clock.now().getTime() / 1000 - Number(timestamp));
+    if (skew > maxSkewSeconds) throw new AppError('unauthorized', '请求时间戳已过期或无效', { timestamp, skew });
+  };
+
+  const query = <T>(schema: z.ZodType<T>, ctx: Context): T => {
+    const result = schema.safeParse(ctx.query);
+    if (!result.success) throw new AppError('bad_request', '回调参数不完整或格式不正确', result.error.issues);
+    return result.data;
+  };
+
+  const log = (ctx: Context): Logger => (ctx.state.log as Logger | undefined) ?? deps.logger;
+
+  /** URL verification: answer the decrypted echostr, bare, as text/plain. */
+  const verifyUrl = (channel: Channel | undefined) => async (ctx: Context) => {
+    const ch = configured(channel);
+    const q = query(echoQuerySchema, ctx);
+    // No timestamp window here: replaying a URL check only reveals an echostr WeCom made up, and a
+    // server clock that drifted should not make the admin console's 保存 fail.
+    // base64 '+' arrives as a space when a sender forgets to URL-encode it; base64 has no spaces.
+    const echostr = q.echostr.replace(/ /g, '+');
+    if (!ch.crypto.verify(q.msg_signature, q.timestamp, q.nonce, echostr)) {
+      throw new AppError('unauthorized', '签名校验失败', { channel: ch.name });
+    }
+    const plaintext = ch.crypto.decrypt(echostr);
+    log(ctx).info({ channel: ch.name }, 'wecom url verified');
+    ctx.type = 'text/plain';
+    ctx.body = plaintext;
+  };
+
+  const receive = (channel: Channel | undefined) => async (ctx: Context) => {
+    const ch = configured(channel);
+    const q = query(signedQuerySchema, ctx);
+    checkFresh(q.timestamp);
+    const body = await readTextBody(ctx, maxBodyBytes);
+    const encrypt = ch.envelope(body);
+    if (!ch.crypto.verify(q.msg_signature, q.timestamp, q.nonce, encrypt)) {
+      throw new AppError('unauthorized', '签名校验失败', { channel: ch.name });
+    }
+    const event = ch.parse(ch.crypto.decrypt(encrypt));
+    const eventLog = log(ctx).child({ channel: ch.name, deliveryKey: event.deliveryKey, kind: event.kind });
+    try {
+      await deps.accept(event);
+    } catch (err) {
+      eventLog.error({ err }, 'wecom callback not stored');
+      throw new AppError('unavailable', '暂时无法处理，请稍后重试', err);
+    }
+    eventLog.info('wecom callback accepted');
+    ctx.status = 200;
+    ctx.type = 'text/plain';
+    ctx.body = '';
+  };
+
+  const router = new Router();
+  router.get('/wecom/callback', verifyUrl(app));
+  router.post('/wecom/callback', receive(app));
+  router.get('/wecom/bot', verifyUrl(bot));
+  router.post('/wecom/bot', receive(bot));
+  return router;
+}
