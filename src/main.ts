@@ -1,15 +1,31 @@
+import { existsSync } from 'node:fs';
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/env';
 import { loadOrgConfig, OrgConfigError, resolveOrgConfigPath, type OrgConfig } from '../config/org';
+import { handleInbound } from '../handlers/index';
+import { createWorkCalendar, DEFAULT_CALENDAR_OVERRIDES, loadCalendarOverrides } from './calendar/work-calendar';
 import { systemClock, type Clock } from './clock';
+import { createLinks, type DomainContext } from './context';
+import { createClaimRepository } from './db/claims';
 import { openDatabase, pingDatabase } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-db';
+import { createFindingRepository } from './findings/finding.repository';
 import { createApp } from './http/app';
+import { createFindingsRouter } from './http/findings.routes';
+import { createInbox, type Inbox } from './inbox/inbox';
 import { createLogger, type Logger } from './logger';
+import { createDirectory } from './org/directory';
+import { createOutbox, type Outbox } from './outbox/outbox';
+import { createWeComTransport } from './outbox/wecom.transport';
+import { createCorrectionRepository } from './routing/correction.repository';
+import { createRouter } from './routing/router';
 import { startScheduler, type Scheduler } from './scheduler';
+import { createWeComCallbackRouter } from './wecom/callback.routes';
+import { createWeComClient } from './wecom/wecom.client';
+import { startWorker, type Worker } from './worker';
 
 export interface ServiceOptions {
   config: AppConfig;
@@ -25,6 +41,11 @@ export interface Service {
   start(): Promise<{ port: number }>;
   stop(): Promise<void>;
   readonly connection: Connection;
+  readonly domain: DomainContext;
+  readonly inbox: Inbox;
+  readonly outbox: Outbox;
+  /** Waits until the inbox and outbox workers have nothing in progress (tests). */
+  idle(): Promise<void>;
 }
 
 /** The composition root: config, logger, database, HTTP app and jobs, wired once. */
@@ -36,11 +57,29 @@ export function createService(options: ServiceOptions): Service {
   let connection: Connection | undefined;
   let server: Server | undefined;
   let scheduler: Scheduler | undefined;
+  let wired: { domain: DomainContext; inbox: Inbox; outbox: Outbox; workers: Worker[] } | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('service not started');
+    return value;
+  };
 
   return {
     get connection() {
-      if (!connection) throw new Error('service not started');
-      return connection;
+      return started(connection);
+    },
+    get domain() {
+      return started(wired).domain;
+    },
+    get inbox() {
+      return started(wired).inbox;
+    },
+    get outbox() {
+      return started(wired).outbox;
+    },
+    async idle() {
+      // Processing an event queues messages, so wait until both are quiet together.
+      const workers = started(wired).workers;
+      for (let i = 0; i < 3; i++) for (const w of workers) await w.idle();
     },
 
     async start() {
@@ -59,8 +98,25 @@ export function createService(options: ServiceOptions): Service {
       }
       connection = await openDatabase(uri);
       const db = connection;
+      wired = wire(config, org, db, logger, clock);
+      const { domain, inbox } = wired;
+      const inboxWorker = wired.workers[0]!;
 
-      const app = createApp({ logger, databaseReady: () => pingDatabase(db) });
+      const routers = [
+        createWeComCallbackRouter({
+          ...(config.wecom.app && config.wecom.callback
+            ? { app: { token: config.wecom.callback.token, encodingAesKey: config.wecom.callback.encodingAesKey, corpId: config.wecom.app.corpId } }
+            : {}),
+          ...(config.wecom.bot ? { bot: config.wecom.bot } : {}),
+          accept: async (event) => {
+            if ((await inbox.put(event)) === 'new') inboxWorker.kick();
+          },
+          clock,
+          logger,
+        }),
+        createFindingsRouter(domain, config.adminToken),
+      ];
+      const app = createApp({ logger, databaseReady: () => pingDatabase(db), routers });
       server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.port, () => resolve(s));
         s.once('error', reject);
@@ -69,8 +125,10 @@ export function createService(options: ServiceOptions): Service {
       const port = typeof address === 'object' && address ? address.port : config.port;
 
       if (options.schedule !== false) {
-        scheduler = startScheduler([], { logger, clock, org }, { clock, logger, timeZone: config.timeZone });
+        scheduler = startScheduler([], domain, { clock, logger, timeZone: config.timeZone });
       }
+      // Whatever a crash or a stop left in the inbox or the outbox goes on now.
+      for (const w of wired.workers) w.kick();
       if (config.simulator) {
         logger.warn('**************************************************************');
         logger.warn('*  模拟模式：未配置企业微信凭据，消息不会发到真实的企业微信  *');
@@ -84,6 +142,7 @@ export function createService(options: ServiceOptions): Service {
     async stop() {
       await scheduler?.stop();
       scheduler = undefined;
+      for (const w of wired?.workers ?? []) await w.stop();
       if (server) {
         const s = server;
         server = undefined;
@@ -94,10 +153,50 @@ export function createService(options: ServiceOptions): Service {
       }
       await connection?.close();
       connection = undefined;
+      wired = undefined;
       await embedded?.stop();
       embedded = undefined;
     },
   };
+}
+
+/** Repositories, the outbound port and the workers, on one database connection. */
+function wire(config: AppConfig, org: OrgConfig, connection: Connection, logger: Logger, clock: Clock) {
+  const claims = createClaimRepository(connection, clock);
+  const client = createWeComClient({
+    apiBase: config.wecom.apiBase,
+    ...(config.wecom.app ? { corpId: config.wecom.app.corpId, secret: config.wecom.app.secret, agentId: config.wecom.app.agentId } : {}),
+    logger,
+    clock,
+    // The outbox retries with its own backoff; the client only smooths over a brief hiccup.
+    maxAttempts: 2,
+    backoffMs: 300,
+  });
+  const outbox = createOutbox({ connection, claims, clock, logger, transport: createWeComTransport(client) });
+  const calendar = createWorkCalendar({
+    workHours: org.reminders.workHours,
+    timeZone: config.timeZone,
+    logger,
+    ...(existsSync(DEFAULT_CALENDAR_OVERRIDES) ? { overrides: loadCalendarOverrides(DEFAULT_CALENDAR_OVERRIDES) } : {}),
+  });
+  const domain: DomainContext = {
+    logger,
+    clock,
+    directory: createDirectory(org),
+    findings: createFindingRepository(connection, claims, clock),
+    claims,
+    outbox,
+    router: createRouter(org),
+    corrections: createCorrectionRepository(connection),
+    calendar,
+    links: createLinks(config.publicBaseUrl),
+    appMessaging: Boolean(config.wecom.app) || config.simulator,
+  };
+  const inbox = createInbox({ connection, claims, clock, logger, handle: (event) => handleInbound(event, domain) });
+  const inboxWorker = startWorker('inbox', () => inbox.processPending(clock.now()), { intervalMs: 5_000, logger });
+  const outboxWorker = startWorker('outbox', () => outbox.deliverDue(clock.now()), { intervalMs: 5_000, logger });
+  outbox.onEnqueued(() => outboxWorker.kick());
+  return { domain, inbox, outbox, client, workers: [inboxWorker, outboxWorker] };
 }
 
 function loadOrg(config: AppConfig, logger: Logger): OrgConfig {

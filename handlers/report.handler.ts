@@ -1,0 +1,20 @@
+import { reportFinding, type ReplyTo } from '../src/findings/finding.service';
+import type { InboundEvent } from '../src/wecom/events';
+import type { HandlerContext } from './context';
+
+/** A message that is not a command is a new finding. */
+export async function handleReport(event: InboundEvent, text: string, ctx: HandlerContext): Promise<void> {
+  if (text.trim().length < 4) {
+    await ctx.reply('请描述发现的问题（村、户、什么问题），例如：东岭村王某某家屋顶漏雨。发“帮助”查看全部命令。');
+    return;
+  }
+  const replyTo: ReplyTo =
+    event.channel === 'bot' && event.responseUrl ? { kind: 'bot_response', url: event.responseUrl } : { kind: 'app', userid: event.from };
+  await reportFinding(ctx, {
+    text,
+    reporter: event.from,
+    source: event.channel === 'bot' ? 'bot' : 'chat',
+    sourceKey: `wecom:${event.deliveryKey}`,
+    replyTo,
+  });
+}

@@ -1,0 +1,42 @@
+import type { WorkCalendar } from './calendar/work-calendar';
+import type { Clock } from './clock';
+import type { ClaimRepository } from './db/claims';
+import type { FindingRepository } from './findings/finding.repository';
+import type { Logger } from './logger';
+import type { Directory } from './org/directory';
+import type { Outbox } from './outbox/outbox';
+import type { createCorrectionRepository } from './routing/correction.repository';
+import type { createRouter } from './routing/router';
+
+/**
+ * What handlers, the domain and jobs are given: repositories, the outbound port, the clock, the
+ * organisation. Built once in main.ts; tests build it the same way against their own database.
+ */
+export interface DomainContext {
+  logger: Logger;
+  clock: Clock;
+  directory: Directory;
+  findings: FindingRepository;
+  claims: ClaimRepository;
+  outbox: Outbox;
+  router: ReturnType<typeof createRouter>;
+  corrections: ReturnType<typeof createCorrectionRepository>;
+  calendar: WorkCalendar;
+  links: Links;
+  /** Whether the self-built app can send to people (real app or simulator); without it only groups get messages. */
+  appMessaging: boolean;
+}
+
+export interface Links {
+  finding(no: number): string;
+  dashboard(): string;
+  form(): string;
+}
+
+export function createLinks(publicBaseUrl: string): Links {
+  return {
+    finding: (no) => `${publicBaseUrl}/dashboard/findings/${no}`,
+    dashboard: () => `${publicBaseUrl}/dashboard`,
+    form: () => `${publicBaseUrl}/form`,
+  };
+}

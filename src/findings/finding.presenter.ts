@@ -1,0 +1,35 @@
+import { maskIdNumber } from '../privacy/mask';
+import type { Finding } from './finding.repository';
+
+/** A finding as the API shows it (CONTRACT.md); ID numbers masked. */
+export function findingJson(f: Finding, options: { history?: boolean } = {}): Record<string, unknown> {
+  const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
+  return {
+    no: f.no,
+    status: f.status,
+    task: f.task,
+    item: f.item,
+    departments: f.departments,
+    village: f.village,
+    district: f.district,
+    cadre: f.cadre,
+    reporter: f.reporter,
+    text: f.text,
+    household: f.household ? { name: f.household.name, idNumber: f.household.idNumber ? maskIdNumber(f.household.idNumber) : null } : null,
+    urgency: f.urgency,
+    source: f.source,
+    deadline: iso(f.deadline),
+    createdAt: iso(f.createdAt),
+    updatedAt: iso(f.updatedAt),
+    dispatchedAt: iso(f.dispatchedAt),
+    acceptedAt: iso(f.acceptedAt),
+    rectifiedAt: iso(f.rectifiedAt),
+    closedAt: iso(f.closedAt),
+    cancelledAt: iso(f.cancelledAt),
+    rectifyNote: f.rectifyNote,
+    routing: { confidence: f.routing.confidence, source: f.routing.source, reasons: f.routing.reasons },
+    ...(options.history
+      ? { history: f.history.map((h) => ({ at: iso(h.at), by: h.by, action: h.action, from: h.from, to: h.to, note: h.note, text: h.text })) }
+      : {}),
+  };
+}

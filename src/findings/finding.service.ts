@@ -1,0 +1,280 @@
+import { findItem, isDistrictTask, isTaskNo, type TaskNo } from '../../config/division-table';
+import type { Target } from '../../config/org';
+import type { DomainContext } from '../context';
+import { AppError } from '../errors';
+import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
+import type { RouteResult } from '../routing/router';
+import type { FindingDoc } from './finding.model';
+import type { Finding } from './finding.repository';
+import { refusal, RULES, type Action } from './lifecycle';
+import * as text from './messages';
+
+/** Where an answer to a person goes: the chat they wrote from, else the app. */
+export type ReplyTo = { kind: 'bot_response'; url: string } | { kind: 'app'; userid: string };
+
+export interface ReportInput {
+  text: string;
+  reporter: string;
+  village?: string | null;
+  task?: number | null;
+  item?: string | null;
+  source: FindingDoc['source'];
+  /** The delivery (or request) that carries the report: the same key never makes a second finding. */
+  sourceKey: string;
+  replyTo?: ReplyTo;
+  household?: { name?: string | null; idNumber?: string | null } | null;
+  urgency?: 'normal' | 'urgent';
+}
+
+export const MAX_REPORT_CHARS = 2000;
+
+export function unitDestination(target: Target): Destination {
+  if ('webhook' in target) return { kind: 'webhook', key: target.webhook };
+  if ('chatid' in target) return { kind: 'appchat', chatid: target.chatid };
+  return { kind: 'app', users: target.users };
+}
+
+function personDestination(ctx: DomainContext, userid: string, replyTo?: ReplyTo | null): Destination | null {
+  if (replyTo?.kind === 'bot_response') return { kind: 'bot_response', url: replyTo.url };
+  return ctx.appMessaging ? { kind: 'app', users: [userid] } : null;
+}
+
+export async function tell(
+  ctx: DomainContext,
+  userid: string,
+  dedupeKey: string,
+  message: OutboundMessageInput,
+  replyTo?: ReplyTo | null,
+): Promise<void> {
+  const destination = personDestination(ctx, userid, replyTo);
+  if (!destination) {
+    ctx.logger.info({ userid, dedupeKey }, '无法单独通知此人（未配置自建应用）');
+    return;
+  }
+  await ctx.outbox.enqueue({ dedupeKey, destination, message, label: dedupeKey.split(':').slice(0, 2).join(' ') });
+}
+
+async function tellUnit(ctx: DomainContext, unitName: string, dedupeKey: string, content: string, mentionMembers: boolean): Promise<void> {
+  const unit = ctx.directory.unit(unitName);
+  if (!unit) {
+    ctx.logger.warn({ unit: unitName }, '组织文件中没有该单位，消息未发送');
+    return;
+  }
+  const destination = unitDestination(unit.target);
+  const mentions = mentionMembers && destination.kind === 'webhook' ? unit.members : [];
+  const body = mentions.length ? `${content}\n${mentions.map((m) => `<@${m}>`).join(' ')}` : content;
+  await ctx.outbox.enqueue({ dedupeKey, destination, message: { type: 'markdown', content: body, mentions }, label: dedupeKey.split(':').slice(0, 2).join(' ') });
+}
+
+function routeFields(ctx: DomainContext, route: Pick<RouteResult, 'task' | 'item' | 'departments' | 'village' | 'district' | 'cadre'>, now: Date) {
+  return {
+    task: route.task,
+    item: route.item,
+    departments: route.departments,
+    village: route.village,
+    district: route.district,
+    cadre: route.cadre,
+    status: 'dispatched' as const,
+    dispatchedAt: now,
+    deadline: ctx.calendar.addWorkingDays(now, ctx.directory.org.reminders.deadlineDays),
+  };
+}
+
+/** A report from chat, the form or the API becomes a finding: dispatched when routing is sure, else in triage. */
+export async function reportFinding(ctx: DomainContext, input: ReportInput): Promise<{ finding: Finding; created: boolean }> {
+  const body = input.text.trim();
+  if (body === '') throw new AppError('bad_request', '问题描述不能为空');
+  if (body.length > MAX_REPORT_CHARS) throw new AppError('bad_request', `问题描述过长（最多 ${MAX_REPORT_CHARS} 字）`);
+  if (input.village && !ctx.directory.village(input.village)) throw new AppError('bad_request', `组织文件中没有“${input.village}”`);
+  if (input.item && !findItem(input.item)) throw new AppError('bad_request', `没有“${input.item}”这一重点问题`);
+
+  const now = ctx.clock.now();
+  const learned = await ctx.corrections.all();
+  const route = ctx.router.route({ text: body, village: input.village ?? null, task: input.task ?? null, item: input.item ?? null }, learned);
+  const sure = route.task !== null && !route.needsConfirmation;
+
+  const { finding, created } = await ctx.findings.create({
+    reporter: input.reporter,
+    text: body,
+    source: input.source,
+    sourceKey: input.sourceKey,
+    household: input.household ? { name: input.household.name ?? null, idNumber: input.household.idNumber ?? null } : null,
+    urgency: input.urgency ?? 'normal',
+    replyTo: input.replyTo ?? null,
+    routing: { confidence: route.confidence, source: route.source, reasons: route.reasons, alternatives: route.alternatives },
+    ...(sure
+      ? routeFields(ctx, route, now)
+      : {
+          status: 'triage' as const,
+          task: route.task,
+          item: route.item,
+          departments: [],
+          village: route.village,
+          district: route.district,
+          cadre: route.cadre,
+          deadline: null,
+          dispatchedAt: null,
+        }),
+    acceptedAt: null,
+    rectifiedAt: null,
+    closedAt: null,
+    cancelledAt: null,
+    rectifyNote: null,
+    history: [{ at: now, by: input.reporter, action: '报告', from: null, to: sure ? 'dispatched' : 'triage', note: route.reasons.slice(0, 3).join('；') || null, text: body }],
+  });
+  if (!created) return { finding, created };
+
+  await tell(ctx, input.reporter, `receipt:${finding.no}`, { type: 'text', content: text.receipt(finding) }, input.replyTo);
+  if (sure) await announceDispatch(ctx, finding);
+  else await tellLeadersTriage(ctx, finding);
+  return { finding, created };
+}
+
+async function tellLeadersTriage(ctx: DomainContext, f: Finding): Promise<void> {
+  for (const leader of ctx.directory.leaders()) {
+    await tell(ctx, leader, `triage:${f.no}:v${f.version}:${leader}`, {
+      type: 'text',
+      content: `第 ${f.no} 号问题暂未能自动归类，待分派：${text.summary(f.text, 60)}\n可回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）或“改派 ${f.no} #任务号”（如 #8）。`,
+    });
+  }
+}
+
+/** The lead unit's group, assisting units (配合), the 包村干部 personally, and button cards to the responsible people. */
+async function announceDispatch(ctx: DomainContext, f: Finding): Promise<void> {
+  const key = `dispatch:${f.no}:v${f.version}`;
+  for (const [i, unit] of f.departments.entries()) {
+    const role = i === 0 ? 'lead' : 'assist';
+    await tellUnit(ctx, unit, `${key}:${unit}`, text.dispatchMarkdown(f, unit, role, ctx.directory, { finding: ctx.links.finding(f.no) }), role === 'lead');
+  }
+  const districtTask = f.task !== null && isDistrictTask(f.task);
+  const cadre = districtTask ? f.cadre : null;
+  if (!ctx.appMessaging) return;
+  // One personal card each for the lead unit's people and, for tasks 1-2, the village's 包村干部:
+  // it carries the 签收 / 退回 buttons, so nobody also gets a separate text.
+  const lead = f.departments[0] ? ctx.directory.unit(f.departments[0]) : undefined;
+  const people = [...new Set([...(lead?.members ?? []), ...(cadre ? [cadre] : [])])];
+  if (people.length > 0) {
+    await ctx.outbox.enqueue({
+      dedupeKey: `${key}:card`,
+      destination: { kind: 'app', users: people },
+      message: { type: 'card', card: text.dispatchCard(f, ctx.directory), fallback: `第 ${f.no} 号问题待签收，请回复“签收 ${f.no}”。` },
+      label: `card ${f.no}`,
+    });
+  }
+}
+
+export interface ActResult {
+  ok: boolean;
+  message: string;
+  finding?: Finding;
+}
+
+/** A state change by a person (command or button). Refusals change nothing and say why. */
+export async function act(ctx: DomainContext, no: number, action: Action, actor: string, note: string, messageText: string): Promise<ActResult> {
+  const f = await ctx.findings.get(no);
+  if (!f) return { ok: false, message: `没有第 ${no} 号问题，请核对编号。` };
+  const why = refusal(action, f, actor, ctx.directory, note);
+  if (why) return { ok: false, message: why };
+
+  const rule = RULES[action];
+  const now = ctx.clock.now();
+  const set: Partial<FindingDoc> = { status: rule.to };
+  if (action === 'accept') set.acceptedAt = now;
+  if (action === 'rectify') Object.assign(set, { rectifiedAt: now, rectifyNote: note.trim() });
+  if (action === 'close') set.closedAt = now;
+  if (action === 'cancel') set.cancelledAt = now;
+  if (action === 'return') Object.assign(set, { departments: [], deadline: null, dispatchedAt: null, acceptedAt: null });
+
+  const updated = await ctx.findings.change(
+    no,
+    { version: f.version, status: rule.from },
+    set,
+    { at: now, by: actor, action: rule.verb, from: f.status, to: rule.to, note: note.trim() || null, text: messageText },
+  );
+  if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
+
+  await notifyAfter(ctx, action, f, updated, actor, note.trim());
+  return { ok: true, message: text.ACTION_DONE[action]!(updated), finding: updated };
+}
+
+async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, f: Finding, actor: string, note: string): Promise<void> {
+  const key = `${action}:${f.no}:v${f.version}`;
+  switch (action) {
+    case 'rectify':
+      if (f.reporter !== actor) await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: text.rectifiedNotice(f, ctx.directory) }, f.replyTo as ReplyTo | null);
+      break;
+    case 'return':
+      for (const leader of ctx.directory.leaders()) {
+        await tell(ctx, leader, `${key}:${leader}`, { type: 'text', content: text.returnedNotice(before, actor, note, ctx.directory) });
+      }
+      if (f.reporter !== actor) {
+        await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: `您报告的第 ${f.no} 号问题被责任单位退回（${note}），镇领导将重新分派。` }, f.replyTo as ReplyTo | null);
+      }
+      break;
+    case 'close':
+    case 'reject':
+    case 'cancel':
+      if (before.departments[0]) await tellUnit(ctx, before.departments[0], `${key}:${before.departments[0]}`, text.groupStatusNotice(f, action, actor, note, ctx.directory), action === 'reject');
+      if (action === 'cancel' && f.reporter !== actor) {
+        await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: `您报告的第 ${f.no} 号问题已被 ${ctx.directory.displayName(actor)} 撤销。` }, f.replyTo as ReplyTo | null);
+      }
+      break;
+    case 'accept':
+      break;
+  }
+}
+
+/**
+ * 改派: the reporter chooses for a finding in triage, a leader (re)routes any open one. The
+ * choice is an option number from the triage list, an item code ("5.2") or a task ("8", "#8").
+ */
+export async function reroute(ctx: DomainContext, no: number, choice: string, actor: string, messageText: string): Promise<ActResult> {
+  const f = await ctx.findings.get(no);
+  if (!f) return { ok: false, message: `没有第 ${no} 号问题，请核对编号。` };
+  const leader = ctx.directory.isLeader(actor);
+  if (!leader && !(actor === f.reporter && f.status === 'triage')) {
+    return { ok: false, message: f.status === 'triage' ? `只有报告人或镇领导可以分派第 ${no} 号问题。` : `只有镇领导可以改派已交办的第 ${no} 号问题。` };
+  }
+  if (f.status === 'closed' || f.status === 'cancelled') return { ok: false, message: `第 ${no} 号问题已办结，不能改派。` };
+
+  const picked = parseChoice(choice.trim(), f);
+  if (!picked) return { ok: false, message: `没看懂“${choice.trim()}”。请回复选项序号、任务号（1-8）或问题编号（如 5.2）。` };
+
+  const route = ctx.router.route({ text: f.text, village: f.village, task: picked.task, item: picked.item });
+  if (route.task === null) return { ok: false, message: `没看懂“${choice.trim()}”。请回复任务号（1-8）或问题编号（如 5.2）。` };
+  const now = ctx.clock.now();
+  const fields = routeFields(ctx, route, now);
+  const updated = await ctx.findings.change(
+    no,
+    { version: f.version, status: ['triage', 'dispatched', 'accepted', 'rectified'] },
+    { ...fields, acceptedAt: null, rectifiedAt: null },
+    { at: now, by: actor, action: f.status === 'triage' ? '分派' : '改派', from: f.status, to: 'dispatched', note: text.itemLabel(route.task, route.item), text: messageText },
+  );
+  if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
+
+  // A person's decision teaches the router how such reports are meant.
+  if (route.task !== f.task || route.item !== f.item || f.status !== 'triage') {
+    await ctx.corrections.record({ text: f.text, task: route.task, item: route.item ?? '', findingNo: no, by: actor, at: now });
+  }
+  if (f.departments[0] && f.departments[0] !== updated.departments[0] && f.status !== 'triage') {
+    await tellUnit(ctx, f.departments[0], `reroute:${no}:v${updated.version}:${f.departments[0]}`, `第 ${no} 号问题已改派给 ${updated.departments.join('、')}，本单位无需再办理。`, false);
+  }
+  await announceDispatch(ctx, updated);
+  if (updated.reporter !== actor) {
+    await tell(ctx, updated.reporter, `reroute:${no}:v${updated.version}:reporter`, { type: 'text', content: text.receipt(updated) }, updated.replyTo as ReplyTo | null);
+  }
+  return { ok: true, message: `第 ${no} 号问题已交办：${text.itemLabel(updated.task, updated.item)} → ${updated.departments.join('、')}，时限 ${text.formatDate(updated.deadline)}。`, finding: updated };
+}
+
+function parseChoice(choice: string, f: Finding): { task: TaskNo; item: string | null } | null {
+  const explicitTask = choice.startsWith('#');
+  const s = choice.replace(/^#/, '').replace(/^第/, '').replace(/[项号]$/, '');
+  // In triage a bare digit is an option of the list the reporter was shown; "#8" is always task 8.
+  const option = !explicitTask && /^[1-9]$/.test(s) && f.status === 'triage' && f.routing.alternatives.length >= Number(s) ? f.routing.alternatives[Number(s) - 1] : undefined;
+  if (option && isTaskNo(option.task)) return { task: option.task, item: option.item };
+  const ref = findItem(s);
+  if (ref) return { task: ref.task.no, item: ref.problem.code };
+  const n = Number(s);
+  if (isTaskNo(n)) return { task: n, item: null };
+  return null;
+}

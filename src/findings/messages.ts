@@ -1,0 +1,172 @@
+import dayjs from 'dayjs';
+import timezone from 'dayjs/plugin/timezone.js';
+import utc from 'dayjs/plugin/utc.js';
+import { DISTRICT_RESPONSIBILITY, findItem, getTask, isDistrictTask, isTaskNo } from '../../config/division-table';
+import type { Directory } from '../org/directory';
+import { STATUS_LABEL, type FindingStatus } from './finding.model';
+import type { Finding } from './finding.repository';
+
+dayjs.extend(utc);
+dayjs.extend(timezone);
+
+/** Every text people read, in one place: short, Chinese, the finding's number first. */
+
+export const TZ = 'Asia/Shanghai';
+
+export function formatTime(date: Date | null | undefined): string {
+  return date ? dayjs(date).tz(TZ).format('M月D日 HH:mm') : '—';
+}
+
+export function formatDate(date: Date | null | undefined): string {
+  return date ? dayjs(date).tz(TZ).format('M月D日') : '—';
+}
+
+/** "5.2 贫困群众安全饮水" — the key problem, or the task when no item is known. */
+export function itemLabel(task: number | null, item: string | null): string {
+  if (item) {
+    const ref = findItem(item);
+    if (ref) return `${item} ${ref.subArea.title ?? shortTitle(ref.task.title)}`;
+  }
+  if (task !== null && isTaskNo(task)) return `任务${task} ${shortTitle(getTask(task)!.title)}`;
+  return '未分类';
+}
+
+function shortTitle(title: string): string {
+  return title.replace(/^看/, '');
+}
+
+export function summary(text: string, max = 60): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+function unitsLine(f: Finding): string {
+  if (f.departments.length === 0) return '待分派';
+  const [lead, ...assist] = f.departments;
+  return assist.length ? `${lead}（牵头），${assist.join('、')}（配合）` : `${lead}`;
+}
+
+export function receipt(f: Finding): string {
+  if (f.status === 'triage') return triageQuestion(f);
+  return [
+    `已收到，编号 ${f.no}。`,
+    `归类：${itemLabel(f.task, f.item)}`,
+    `交办：${unitsLine(f)}`,
+    `整改时限：${formatDate(f.deadline)}`,
+    `办理进展会通知您；发“查询 ${f.no}”可随时查看。`,
+  ].join('\n');
+}
+
+export function triageQuestion(f: Finding): string {
+  const options = f.routing.alternatives.slice(0, 4);
+  const lines = [`已收到，编号 ${f.no}。暂不能确定归属哪项任务，请回复“改派 ${f.no} 序号”选择：`];
+  options.forEach((o, i) => lines.push(`${i + 1}. ${itemLabel(o.task, o.item)}`));
+  if (options.length === 0) lines.push(...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `#${n} ${itemLabel(n, null)}`));
+  lines.push(`也可回复“改派 ${f.no} #任务号”（如 改派 ${f.no} #8）。镇领导也会帮助分派。`);
+  return lines.join('\n');
+}
+
+export function dispatchMarkdown(f: Finding, unit: string, role: 'lead' | 'assist', directory: Directory, links: { finding: string }): string {
+  const header = role === 'lead' ? `**【交办】第 ${f.no} 号问题**` : `**【配合】第 ${f.no} 号问题**（${f.departments[0]} 牵头）`;
+  const lines = [
+    header,
+    `> 归类：${itemLabel(f.task, f.item)}`,
+    f.village ? `> 村：${f.village}${f.cadre ? `（包村干部 ${directory.displayName(f.cadre)}）` : ''}` : null,
+    `> 报告人：${directory.displayName(f.reporter)}`,
+    `> 整改时限：<font color="warning">${formatDate(f.deadline)}</font>`,
+    '',
+    summary(f.text, 300),
+    '',
+    role === 'lead'
+      ? `请 ${unit} 回复“签收 ${f.no}”；整改后回复“整改完成 ${f.no} 情况说明”。不属于本单位请回复“退回 ${f.no} 原因”。`
+      : `请配合牵头单位办理。`,
+    `[查看详情](${links.finding})`,
+  ];
+  return lines.filter((l): l is string => l !== null).join('\n');
+}
+
+export function dispatchCard(f: Finding, directory: Directory): Record<string, unknown> {
+  return {
+    card_type: 'button_interaction',
+    source: { desc: `${directory.town}“回头看”问题交办` },
+    main_title: { title: `第 ${f.no} 号问题 待签收`, desc: itemLabel(f.task, f.item) },
+    sub_title_text: f.task !== null && isDistrictTask(f.task) ? `${summary(f.text, 100)}（${DISTRICT_RESPONSIBILITY}）` : summary(f.text, 120),
+    horizontal_content_list: [
+      { keyname: '责任单位', value: unitsLine(f) },
+      ...(f.village ? [{ keyname: '村', value: f.village }] : []),
+      ...(f.task !== null && isDistrictTask(f.task) && f.cadre ? [{ keyname: '具体实施', value: `包村干部 ${directory.displayName(f.cadre)}` }] : []),
+      { keyname: '整改时限', value: formatDate(f.deadline) },
+    ],
+    task_id: `f${f.no}v${f.version}`,
+    button_list: [
+      { text: '签收', style: 1, key: `accept:${f.no}` },
+      { text: '退回', style: 2, key: `return:${f.no}` },
+    ],
+  };
+}
+
+export const ACTION_DONE: Record<string, (f: Finding) => string> = {
+  accept: (f) => `已签收第 ${f.no} 号问题，整改时限 ${formatDate(f.deadline)}。整改后请回复“整改完成 ${f.no} 情况说明”。`,
+  return: (f) => `已退回第 ${f.no} 号问题，等待镇领导重新分派。`,
+  rectify: (f) => `已反馈第 ${f.no} 号问题整改完成，等待报告人核实销号。`,
+  close: (f) => `第 ${f.no} 号问题已销号。`,
+  reject: (f) => `已驳回第 ${f.no} 号问题的整改反馈，责任单位将继续整改。`,
+  cancel: (f) => `第 ${f.no} 号问题已撤销。`,
+};
+
+export function rectifiedNotice(f: Finding, directory: Directory): string {
+  return [
+    `第 ${f.no} 号问题（${summary(f.text, 40)}）${f.departments[0] ?? ''} 已反馈整改完成：`,
+    f.rectifyNote ?? '',
+    `请核实：属实回复“销号 ${f.no}”，未整改到位回复“驳回 ${f.no} 原因”。`,
+  ].join('\n');
+}
+
+export function returnedNotice(f: Finding, by: string, reason: string, directory: Directory): string {
+  return `第 ${f.no} 号问题被 ${directory.displayName(by)} 退回：${reason}\n原归类 ${itemLabel(f.task, f.item)}。请镇领导回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）或“改派 ${f.no} #任务号”重新分派。`;
+}
+
+export function groupStatusNotice(f: Finding, action: 'close' | 'reject' | 'cancel', by: string, note: string, directory: Directory): string {
+  switch (action) {
+    case 'close':
+      return `第 ${f.no} 号问题已由 ${directory.displayName(by)} 销号，感谢配合。`;
+    case 'reject':
+      return `**第 ${f.no} 号问题整改反馈被驳回**\n> ${note}\n请继续整改，完成后再次回复“整改完成 ${f.no} 情况说明”。`;
+    case 'cancel':
+      return `第 ${f.no} 号问题已由 ${directory.displayName(by)} 撤销，无需再办理。`;
+  }
+}
+
+export function findingDetail(f: Finding, directory: Directory): string {
+  const lines = [
+    `第 ${f.no} 号问题：${STATUS_LABEL[f.status as FindingStatus]}`,
+    `归类：${itemLabel(f.task, f.item)}`,
+    `责任单位：${unitsLine(f)}`,
+    f.village ? `村：${f.village}` : null,
+    `报告人：${directory.displayName(f.reporter)}，${formatTime(f.createdAt)}`,
+    `整改时限：${formatDate(f.deadline)}`,
+    `内容：${summary(f.text, 200)}`,
+    f.routing.reasons.length ? `归类依据：${f.routing.reasons.slice(0, 3).join('；')}` : null,
+    '办理记录：',
+    ...f.history.slice(-8).map((h) => `· ${formatTime(h.at)} ${h.by === 'system' ? '系统' : directory.displayName(h.by)} ${h.action}${h.note ? `：${summary(h.note, 60)}` : ''}`),
+  ];
+  return lines.filter((l): l is string => l !== null).join('\n');
+}
+
+export function helpText(): string {
+  return [
+    '直接发送问题描述即可上报（可写明村名；开头加 #8 可直接指定任务）。',
+    '命令（N 为问题编号）：',
+    '签收 N —— 责任单位签收',
+    '退回 N 原因 —— 不属于本单位，退回重新分派',
+    '整改完成 N 说明 —— 反馈整改情况',
+    '销号 N —— 报告人或领导确认办结',
+    '驳回 N 原因 —— 整改不到位，退回继续整改',
+    '撤销 N —— 报告人或领导撤销',
+    '改派 N 类别 —— 选择或更改归类（如 改派 N 5.2）',
+    '查询 N —— 查看状态和办理记录',
+    '待办 —— 我的待办事项',
+    '统计 —— 各状态、各单位数量',
+    '帮助 —— 显示本说明',
+  ].join('\n');
+}

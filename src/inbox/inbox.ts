@@ -1,0 +1,112 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Clock } from '../clock';
+import { isDuplicateKey, type ClaimRepository } from '../db/claims';
+import type { Logger } from '../logger';
+import { maskPersonalNumbers } from '../privacy/mask';
+import { inboundEventSchema, type InboundEvent } from '../wecom/events';
+
+/**
+ * Every inbound event is stored under its delivery key before WeCom gets its 200, and processed
+ * after. A retried delivery finds its key and adds nothing; whatever was left unprocessed (a
+ * crash, a restart) is processed when the service starts again.
+ */
+interface InboxDoc {
+  _id: string;
+  event: InboundEvent;
+  status: 'pending' | 'processing' | 'done' | 'failed';
+  attempts: number;
+  notBefore: Date;
+  leaseUntil: Date | null;
+  receivedAt: Date;
+  processedAt: Date | null;
+  error: string | null;
+}
+
+const inboxSchema = new Schema<InboxDoc>(
+  {
+    _id: { type: String, required: true },
+    event: { type: Schema.Types.Mixed, required: true },
+    status: { type: String, required: true, default: 'pending', index: true },
+    attempts: { type: Number, required: true, default: 0 },
+    notBefore: { type: Date, required: true },
+    leaseUntil: { type: Date, default: null },
+    receivedAt: { type: Date, required: true },
+    processedAt: { type: Date, default: null },
+    error: { type: String, default: null },
+  },
+  { collection: 'inbox', versionKey: false },
+);
+
+function inboxModel(connection: Connection): Model<InboxDoc> {
+  return (connection.models.Inbox as Model<InboxDoc> | undefined) ?? connection.model<InboxDoc>('Inbox', inboxSchema);
+}
+
+export type EventHandler = (event: InboundEvent) => Promise<void>;
+
+export interface Inbox {
+  /** Stores the event; 'duplicate' when its delivery key was seen before. Throws when the database cannot store it. */
+  put(event: InboundEvent): Promise<'new' | 'duplicate'>;
+  /** Processes what is due; safe on several instances at once. */
+  processPending(now: Date): Promise<{ done: number; failed: number }>;
+  status(deliveryKey: string): Promise<InboxDoc['status'] | null>;
+}
+
+const LEASE_MS = 120_000;
+const MAX_ATTEMPTS = 5;
+
+export function createInbox(deps: { connection: Connection; claims: ClaimRepository; clock: Clock; logger: Logger; handle: EventHandler }): Inbox {
+  const model = inboxModel(deps.connection);
+
+  return {
+    async put(event) {
+      const parsed = inboundEventSchema.parse(event);
+      const now = deps.clock.now();
+      try {
+        await model.create({ _id: parsed.deliveryKey, event: parsed, status: 'pending', attempts: 0, notBefore: now, receivedAt: now });
+        return 'new';
+      } catch (err) {
+        if (isDuplicateKey(err)) return 'duplicate';
+        throw err;
+      }
+    },
+
+    async processPending(now) {
+      const due = await model
+        .find({ $or: [{ status: 'pending', notBefore: { $lte: now } }, { status: 'processing', leaseUntil: { $lt: now } }] })
+        .sort({ receivedAt: 1 })
+        .limit(200)
+        .lean<InboxDoc[]>()
+        .exec();
+      let done = 0;
+      let failed = 0;
+      for (const doc of due) {
+        if (!(await deps.claims.tryClaim(`inbox:${doc._id}:a${doc.attempts}`))) continue;
+        const attempts = doc.attempts + 1;
+        await model.updateOne({ _id: doc._id }, { $set: { status: 'processing', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
+        const log = deps.logger.child({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from });
+        try {
+          await deps.handle(doc.event);
+          await model.updateOne({ _id: doc._id }, { $set: { status: 'done', processedAt: deps.clock.now(), leaseUntil: null, error: null } }).exec();
+          done++;
+        } catch (err) {
+          const error = maskPersonalNumbers((err as Error).message ?? String(err)).slice(0, 500);
+          const giveUp = attempts >= MAX_ATTEMPTS;
+          await model
+            .updateOne(
+              { _id: doc._id },
+              { $set: { status: giveUp ? 'failed' : 'pending', error, leaseUntil: null, notBefore: new Date(now.getTime() + 5_000 * 2 ** attempts) } },
+            )
+            .exec();
+          log.error({ err, attempts }, giveUp ? '消息处理失败，已放弃' : '消息处理失败，稍后重试');
+          if (giveUp) failed++;
+        }
+      }
+      return { done, failed };
+    },
+
+    async status(deliveryKey) {
+      const doc = await model.findById(deliveryKey, { status: 1 }).lean<Pick<InboxDoc, 'status'>>().exec();
+      return doc?.status ?? null;
+    },
+  };
+}

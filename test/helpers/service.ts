@@ -1,0 +1,78 @@
+import { loadConfig } from '../../config/env';
+import { loadOrgConfig, type OrgConfig } from '../../config/org';
+import { FixedClock } from '../../src/clock';
+import { silentLogger } from '../../src/logger';
+import { createService, type Service } from '../../src/main';
+import { freshDatabaseUri } from './database';
+import { startFakeWeCom, type FakeWeCom } from './fake-wecom';
+import { appCardClickXml, appTextXml, signedAppCallback, TEST_APP } from './wecom-signer';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const AGENT_ID = '1000002';
+
+/** The real service on port 0, its own database, a fake WeCom, and a fixed clock. */
+export interface TestService {
+  service: Service;
+  base: string;
+  wecom: FakeWeCom;
+  clock: FixedClock;
+  org: OrgConfig;
+  /** A user writes to the app (signed, encrypted callback); resolves with the HTTP status. */
+  say(from: string, content: string, msgId?: string): Promise<number>;
+  /** A user clicks a card button. */
+  click(from: string, eventKey: string, responseCode?: string): Promise<number>;
+  /** Waits until the callbacks are processed and the messages delivered. */
+  settle(): Promise<void>;
+  api(path: string, init?: RequestInit): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+let msgSeq = 7_300_000_000_000_000_000n; // MsgIds are above 2^53, as WeCom's are
+
+export async function startTestService(options: { now?: string; org?: OrgConfig; env?: Record<string, string> } = {}): Promise<TestService> {
+  const wecom = await startFakeWeCom();
+  const clock = new FixedClock(options.now ?? '2026-12-01T09:00:00+08:00');
+  const org = options.org ?? loadOrgConfig('config/org.example.yaml');
+  const config = loadConfig({
+    PORT: '0',
+    MONGODB_URI: freshDatabaseUri('svc'),
+    WECOM_API_BASE: wecom.base,
+    WECOM_CORP_ID: TEST_APP.corpId,
+    WECOM_AGENT_ID: AGENT_ID,
+    WECOM_SECRET: 'test-secret',
+    WECOM_TOKEN: TEST_APP.token,
+    WECOM_ENCODING_AES_KEY: TEST_APP.encodingAesKey,
+    ADMIN_TOKEN,
+    PUBLIC_BASE_URL: 'https://bot.example.gov.cn',
+    ...options.env,
+  });
+  const service = createService({ config, org, logger: silentLogger(), clock, schedule: false });
+  const { port } = await service.start();
+  const base = `http://127.0.0.1:${port}`;
+  const timestamp = (): string => String(Math.floor(clock.now().getTime() / 1000));
+
+  const post = async (xml: string): Promise<number> => {
+    const signed = signedAppCallback({ ...TEST_APP, xml, timestamp: timestamp() });
+    const res = await fetch(`${base}/wecom/callback?${signed.query}`, { method: 'POST', body: signed.body });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const createTime = (): number => Math.floor(clock.now().getTime() / 1000);
+
+  return {
+    service,
+    base,
+    wecom,
+    clock,
+    org,
+    say: (from, content, msgId) => post(appTextXml({ from, content, msgId: msgId ?? String(msgSeq++), createTime: createTime(), agentId: AGENT_ID })),
+    click: (from, eventKey, responseCode) =>
+      post(appCardClickXml({ from, eventKey, taskId: 'task', responseCode: responseCode ?? `rc-${msgSeq++}`, createTime: createTime(), agentId: AGENT_ID })),
+    settle: () => service.idle(),
+    api: (path, init) => fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init?.headers ?? {}) } }),
+    async stop() {
+      await service.stop();
+      await wecom.close();
+    },
+  };
+}

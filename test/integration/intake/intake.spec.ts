@@ -1,0 +1,202 @@
+import { expect } from 'chai';
+import { signedAppCallback, signedEchoQuery, appTextXml, TEST_APP } from '../../helpers/wecom-signer';
+import { startTestService, type TestService } from '../../helpers/service';
+
+// The org file is config/org.example.yaml: 农业服务站 has robot EXAMPLE-NONGYE-ROBOT-KEY and
+// members zhengkai, fenglei; 镇建办 EXAMPLE-ZHENJIAN-ROBOT-KEY (hanbing); 第一管区
+// EXAMPLE-DISTRICT1-ROBOT-KEY, 东岭村's 包村干部 zhuxia; leaders wangzhen, liuhong.
+const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
+const ZHENJIAN = 'EXAMPLE-ZHENJIAN-ROBOT-KEY';
+const DISTRICT1 = 'EXAMPLE-DISTRICT1-ROBOT-KEY';
+
+interface FindingJson {
+  no: number;
+  status: string;
+  task: number;
+  item: string;
+  departments: string[];
+  village: string | null;
+  deadline: string | null;
+  history: { by: string; action: string; text: string | null }[];
+}
+
+describe('intake and dispatch through WeCom (real app, real database, fake WeCom over HTTP)', () => {
+  let t: TestService;
+
+  beforeEach(async () => {
+    t = await startTestService();
+  });
+  afterEach(async () => {
+    await t.stop();
+  });
+
+  async function finding(no: number): Promise<FindingJson> {
+    const res = await t.api(`/api/findings/${no}`);
+    expect(res.status).to.equal(200);
+    return (await res.json()) as FindingJson;
+  }
+  const lastTo = (userid: string): string => t.wecom.toUser(userid).at(-1)?.content ?? '';
+
+  it('answers the URL check with the decrypted echostr', async () => {
+    const signed = signedEchoQuery({ ...TEST_APP, echo: '1616140317555161061', receiveId: TEST_APP.corpId });
+    const res = await fetch(`${t.base}/wecom/callback?${signed.query}`);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.equal('1616140317555161061');
+  });
+
+  it('turns a report into a dispatched finding in the right group, and a retried callback into nothing', async () => {
+    expect(await t.say('zhuxia', '东岭村王某某家吃水困难，自来水一周没来水了，还在挑水吃', '7300000000000000001')).to.equal(200);
+    await t.settle();
+
+    const f = await finding(1);
+    expect(f).to.include({ no: 1, status: 'dispatched', task: 5, item: '5.2', village: '东岭村' });
+    expect(f.departments).to.deep.equal(['农业服务站']);
+    expect(f.deadline).to.equal('2026-12-10T09:30:00.000Z'); // 7 working days: Thursday 10 Dec, 17:30 in 姚村镇
+
+    const group = t.wecom.toWebhook(NONGYE);
+    expect(group).to.have.length(1);
+    expect(group[0]!.content).to.contain('【交办】第 1 号问题').and.to.contain('5.2').and.to.contain('<@zhengkai>').and.to.contain('<@fenglei>');
+    expect(lastTo('zhuxia')).to.contain('编号 1').and.to.contain('农业服务站').and.to.contain('12月10日');
+    const cards = t.wecom.received.filter((r) => r.api === 'message/send' && r.body.msgtype === 'template_card');
+    expect(cards).to.have.length(1);
+    expect(cards[0]!.to.split('|')).to.have.members(['zhengkai', 'fenglei']);
+
+    // WeCom retries the same delivery: no second finding, no second message
+    const before = t.wecom.received.length;
+    expect(await t.say('zhuxia', '东岭村王某某家吃水困难，自来水一周没来水了，还在挑水吃', '7300000000000000001')).to.equal(200);
+    await t.settle();
+    const list = (await (await t.api('/api/findings')).json()) as { items: FindingJson[] };
+    expect(list.items).to.have.length(1);
+    expect(t.wecom.received.length).to.equal(before);
+  });
+
+  it('walks a finding through 签收, 整改完成, 驳回, 整改完成 and 销号, refusing the wrong people', async () => {
+    await t.say('zhuxia', '东岭村李某某家危房，屋顶漏雨，墙体裂缝');
+    await t.settle();
+    expect((await finding(1)).departments).to.deep.equal(['镇建办']);
+
+    await t.say('zhengkai', '签收 1'); // 农业服务站 is not responsible
+    await t.settle();
+    expect(lastTo('zhengkai')).to.contain('只有责任单位（镇建办）的人员可以签收');
+    expect((await finding(1)).status).to.equal('dispatched');
+
+    await t.say('hanbing', '整改完成 1 已修缮'); // not accepted yet
+    await t.settle();
+    expect(lastTo('hanbing')).to.contain('请先签收');
+
+    await t.say('hanbing', '签收 1');
+    await t.settle();
+    expect((await finding(1)).status).to.equal('accepted');
+    expect(lastTo('hanbing')).to.contain('已签收第 1 号问题');
+
+    await t.say('hanbing', '整改完成 1 已组织施工队更换屋顶瓦片，加固墙体');
+    await t.settle();
+    expect((await finding(1)).status).to.equal('rectified');
+    expect(lastTo('zhuxia')).to.contain('已反馈整改完成').and.to.contain('销号 1');
+
+    await t.say('hanbing', '销号 1'); // a department may not close its own work
+    await t.settle();
+    expect(lastTo('hanbing')).to.contain('只有报告人');
+    expect((await finding(1)).status).to.equal('rectified');
+
+    await t.say('zhuxia', '驳回 1 墙体裂缝还没处理');
+    await t.settle();
+    expect((await finding(1)).status).to.equal('accepted');
+    expect(t.wecom.toWebhook(ZHENJIAN).at(-1)!.content).to.contain('驳回').and.to.contain('墙体裂缝还没处理');
+
+    await t.say('hanbing', '整改完成 1 墙体已加固');
+    await t.say('wangzhen', '销号 1'); // a leader may close
+    await t.settle();
+    const closed = await finding(1);
+    expect(closed.status).to.equal('closed');
+    expect(closed.history.map((h) => h.action)).to.deep.equal(['报告', '签收', '整改完成', '驳回', '整改完成', '销号']);
+    expect(closed.history[1]).to.include({ by: 'hanbing', text: '签收 1' });
+  });
+
+  it('takes 退回 back to triage and a leader re-routes it; the next similar report follows the correction', async () => {
+    await t.say('zhuxia', '东岭村张某某家孩子初中辍学在家，没有享受教育资助');
+    await t.settle();
+    const first = await finding(1);
+    expect(first.item).to.equal('5.3');
+
+    await t.say('chenjing', '退回 1 该生已转学外地，不属于本校');
+    await t.settle();
+    expect((await finding(1)).status).to.equal('triage');
+    expect(lastTo('wangzhen')).to.contain('被 陈静 退回').and.to.contain('改派 1');
+
+    await t.say('zhuxia', '改派 1 5.1.2'); // the reporter may only choose while... it is in triage: allowed
+    await t.settle();
+    const rerouted = await finding(1);
+    expect(rerouted.status).to.equal('dispatched');
+    expect(rerouted.item).to.equal('5.1.2');
+    expect(rerouted.departments).to.deep.equal(['扶贫办']);
+
+    await t.say('zhuxia', '改派 1 8'); // no longer in triage: only leaders
+    await t.settle();
+    expect(lastTo('zhuxia')).to.contain('只有镇领导可以改派');
+
+    await t.say('zhuxia', '东岭村张某某家孩子初中辍学在家，没享受教育资助');
+    await t.settle();
+    const next = await finding(2);
+    expect(next.item).to.equal('5.1.2');
+    const reasons = ((await (await t.api('/api/findings/2')).json()) as { routing: { reasons: string[] } }).routing.reasons;
+    expect(reasons.join(' ')).to.contain('#1');
+  });
+
+  it('puts an unclear report in triage and asks the reporter to choose', async () => {
+    await t.say('zhuxia', '东岭村有个情况需要看一下');
+    await t.settle();
+    const f = await finding(1);
+    expect(f.status).to.equal('triage');
+    expect(lastTo('zhuxia')).to.contain('暂不能确定').and.to.contain('改派 1');
+    await t.say('zhuxia', '改派 1 #8');
+    await t.settle();
+    expect((await finding(1)).departments).to.deep.equal(['镇建办']);
+    expect(t.wecom.toWebhook(ZHENJIAN)).to.have.length(1);
+  });
+
+  it('sends tasks 1-2 to the village 管区 group and tells its 包村干部', async () => {
+    await t.say('wangzhen', '东岭村赵某某去年已去世，国家库里还是贫困人口，应出未出');
+    await t.settle();
+    const f = await finding(1);
+    expect(f.task).to.equal(1);
+    expect(f.departments).to.deep.equal(['第一管区']);
+    expect(t.wecom.toWebhook(DISTRICT1)).to.have.length(1);
+    const card = t.wecom.toUser('zhuxia').find((r) => r.body.msgtype === 'template_card');
+    expect(JSON.stringify(card?.body)).to.contain('包村干部 朱霞').and.to.contain('管区牵头，各包村干部具体实施');
+    expect(card!.to.split('|')).to.have.members(['yangfan', 'zhuxia']); // 第一管区's member and the village's cadre
+  });
+
+  it('refuses a forged signature with 4xx and changes nothing', async () => {
+    const signed = signedAppCallback({ ...TEST_APP, token: 'not-the-token', xml: appTextXml({ from: 'zhuxia', content: '东岭村李某某家危房漏雨', msgId: '7300000000000000099', agentId: '1000002' }), timestamp: String(Math.floor(t.clock.now().getTime() / 1000)) });
+    const res = await fetch(`${t.base}/wecom/callback?${signed.query}`, { method: 'POST', body: signed.body });
+    expect(res.status).to.be.within(400, 499);
+    await t.settle();
+    const list = (await (await t.api('/api/findings')).json()) as { items: unknown[] };
+    expect(list.items).to.have.length(0);
+    expect(t.wecom.received).to.have.length(0);
+  });
+
+  it('keeps every message while WeCom is down and delivers each once when it is back', async () => {
+    t.wecom.setDown(true);
+    await t.say('zhuxia', '东岭村李某某家危房，屋顶漏雨');
+    await t.say('zhuxia', '东岭村王某某家自来水不通，挑水吃');
+    await t.settle();
+    expect(t.wecom.refused).to.be.greaterThan(0);
+    expect(t.wecom.received).to.have.length(0);
+
+    t.wecom.setDown(false);
+    t.clock.advance(20 * 60_000); // past every backoff
+    await t.service.outbox.deliverDue(t.clock.now());
+    await t.settle();
+    expect(t.wecom.toWebhook(ZHENJIAN)).to.have.length(1);
+    expect(t.wecom.toWebhook(NONGYE)).to.have.length(1);
+    expect(t.wecom.toUser('zhuxia').filter((r) => r.content.includes('已收到'))).to.have.length(2);
+    const pending = await t.service.outbox.list({ status: 'pending' });
+    expect(pending).to.have.length(0);
+    // a second run sends nothing again
+    const count = t.wecom.received.length;
+    await t.service.outbox.deliverDue(new Date(t.clock.now().getTime() + 60 * 60_000));
+    expect(t.wecom.received.length).to.equal(count);
+  });
+});
