@@ -98,7 +98,7 @@ export function createService(options: ServiceOptions): Service {
       }
       connection = await openDatabase(uri);
       const db = connection;
-      wired = wire(config, org, db, logger, clock);
+      wired = wireDomain(config, org, db, logger, clock);
       const { domain, inbox } = wired;
       const inboxWorker = wired.workers[0]!;
 
@@ -160,8 +160,11 @@ export function createService(options: ServiceOptions): Service {
   };
 }
 
-/** Repositories, the outbound port and the workers, on one database connection. */
-function wire(config: AppConfig, org: OrgConfig, connection: Connection, logger: Logger, clock: Clock) {
+/**
+ * Repositories, the outbound port and the workers, on one database connection. The service and
+ * the CLI (which runs jobs once) build their domain here.
+ */
+export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connection, logger: Logger, clock: Clock) {
   const claims = createClaimRepository(connection, clock);
   const client = createWeComClient({
     apiBase: config.wecom.apiBase,
