@@ -1,5 +1,5 @@
 import { LEXICON, type LexiconRule, type LexiconTarget } from './routing.lexicon';
-import type { Span } from './text.util';
+import { occurrences, type Span } from './text.util';
 
 export interface LexiconHit {
   /** The words as they stand in the report. */
@@ -50,7 +50,7 @@ const MATCHERS = compile(LEXICON);
 
 function* find(text: string, pattern: string | RegExp): Generator<Span> {
   if (typeof pattern === 'string') {
-    for (let at = text.indexOf(pattern); at >= 0; at = text.indexOf(pattern, at + 1)) yield { start: at, end: at + pattern.length };
+    yield* occurrences(text, pattern);
     return;
   }
   pattern.lastIndex = 0;

@@ -196,7 +196,8 @@ export function createRouter(org: OrgConfig): Router {
   const similarityKey = (text: string): string => {
     const normalised = normaliseText(text);
     const masked = maskedSpans(normalised, parseExplicit(normalised));
-    const kept = [...normalised].filter((_, i) => !masked.some((s) => i >= s.start && i < s.end)).join('');
+    let kept = '';
+    for (let i = 0; i < normalised.length; i++) if (!masked.some((s) => i >= s.start && i < s.end)) kept += normalised[i];
     return kept.replace(PERSON_PLACEHOLDER, '').replace(/[^\p{Script=Han}a-z]/gu, '');
   };
   const learnedMatcher = createLearnedMatcher<LearnedCorrection>(similarityKey);
