@@ -1,6 +1,6 @@
 import { parseCommand } from '../src/commands/command-parser';
 import type { DomainContext } from '../src/context';
-import { tell } from '../src/findings/finding.service';
+import { replyToOf, tell } from '../src/findings/finding.service';
 import type { InboundEvent } from '../src/wecom/events';
 import { handleCardClick } from './card-click.handler';
 import type { HandlerContext } from './context';
@@ -21,7 +21,7 @@ export async function handleInbound(event: InboundEvent, domain: DomainContext):
         event.from,
         `reply:${event.deliveryKey}:${replies++}`,
         { type: 'text', content },
-        event.channel === 'bot' && event.responseUrl ? { kind: 'bot_response', url: event.responseUrl } : null,
+        replyToOf(event),
       ),
   };
 

@@ -1,4 +1,4 @@
-import { reportFinding, type ReplyTo } from '../src/findings/finding.service';
+import { replyToOf, reportFinding } from '../src/findings/finding.service';
 import type { InboundEvent } from '../src/wecom/events';
 import type { HandlerContext } from './context';
 
@@ -8,8 +8,7 @@ export async function handleReport(event: InboundEvent, text: string, ctx: Handl
     await ctx.reply('请描述发现的问题（村、户、什么问题），例如：东岭村王某某家屋顶漏雨。发“帮助”查看全部命令。');
     return;
   }
-  const replyTo: ReplyTo =
-    event.channel === 'bot' && event.responseUrl ? { kind: 'bot_response', url: event.responseUrl } : { kind: 'app', userid: event.from };
+  const replyTo = replyToOf(event);
   await reportFinding(ctx, {
     text,
     reporter: event.from,

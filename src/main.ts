@@ -23,7 +23,9 @@ import { createWeComTransport } from './outbox/wecom.transport';
 import { createCorrectionRepository } from './routing/correction.repository';
 import { createRouter } from './routing/router';
 import { startScheduler, type Scheduler } from './scheduler';
+import { createBotConnection } from './wecom/bot-connection';
 import { createWeComCallbackRouter } from './wecom/callback.routes';
+import type { InboundEvent } from './wecom/events';
 import { createWeComClient } from './wecom/wecom.client';
 import { startWorker, type Worker } from './worker';
 
@@ -57,7 +59,7 @@ export function createService(options: ServiceOptions): Service {
   let connection: Connection | undefined;
   let server: Server | undefined;
   let scheduler: Scheduler | undefined;
-  let wired: { domain: DomainContext; inbox: Inbox; outbox: Outbox; workers: Worker[] } | undefined;
+  let wired: ReturnType<typeof wireDomain> | undefined;
   const started = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error('service not started');
     return value;
@@ -99,8 +101,7 @@ export function createService(options: ServiceOptions): Service {
       connection = await openDatabase(uri);
       const db = connection;
       wired = wireDomain(config, org, db, logger, clock);
-      const { domain, inbox } = wired;
-      const inboxWorker = wired.workers[0]!;
+      const { domain } = wired;
 
       const routers = [
         createWeComCallbackRouter({
@@ -108,9 +109,7 @@ export function createService(options: ServiceOptions): Service {
             ? { app: { token: config.wecom.callback.token, encodingAesKey: config.wecom.callback.encodingAesKey, corpId: config.wecom.app.corpId } }
             : {}),
           ...(config.wecom.bot ? { bot: config.wecom.bot } : {}),
-          accept: async (event) => {
-            if ((await inbox.put(event)) === 'new') inboxWorker.kick();
-          },
+          accept: wired.accept,
           clock,
           logger,
         }),
@@ -129,6 +128,10 @@ export function createService(options: ServiceOptions): Service {
       }
       // Whatever a crash or a stop left in the inbox or the outbox goes on now.
       for (const w of wired.workers) w.kick();
+      if (wired.botConnection) {
+        wired.botConnection.start();
+        logger.info('正在连接智能机器人长连接（无需公网地址）');
+      }
       if (config.simulator) {
         logger.warn('**************************************************************');
         logger.warn('*  模拟模式：未配置企业微信凭据，消息不会发到真实的企业微信  *');
@@ -142,6 +145,7 @@ export function createService(options: ServiceOptions): Service {
     async stop() {
       await scheduler?.stop();
       scheduler = undefined;
+      wired?.botConnection?.stop();
       for (const w of wired?.workers ?? []) await w.stop();
       if (server) {
         const s = server;
@@ -175,7 +179,16 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     maxAttempts: 2,
     backoffMs: 300,
   });
-  const outbox = createOutbox({ connection, claims, clock, logger, transport: createWeComTransport(client) });
+  // Events from every channel go the same way: stored in the inbox first, then processed.
+  let accept: (event: InboundEvent) => Promise<void> = async () => {
+    throw new Error('inbox not ready');
+  };
+  const lc = config.wecom.botLongConnection;
+  const botConnection = lc
+    ? createBotConnection({ botId: lc.botId, secret: lc.secret, ...(lc.url ? { wsUrl: lc.url } : {}), clock, logger, accept: (event) => accept(event) })
+    : undefined;
+  const transport = createWeComTransport(client, botConnection ? { botChat: botConnection.send } : {});
+  const outbox = createOutbox({ connection, claims, clock, logger, transport });
   const calendar = createWorkCalendar({
     workHours: org.reminders.workHours,
     timeZone: config.timeZone,
@@ -199,7 +212,10 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
   const inboxWorker = startWorker('inbox', () => inbox.processPending(clock.now()), { intervalMs: 5_000, logger });
   const outboxWorker = startWorker('outbox', () => outbox.deliverDue(clock.now()), { intervalMs: 5_000, logger });
   outbox.onEnqueued(() => outboxWorker.kick());
-  return { domain, inbox, outbox, client, workers: [inboxWorker, outboxWorker] };
+  accept = async (event) => {
+    if ((await inbox.put(event)) === 'new') inboxWorker.kick();
+  };
+  return { domain, inbox, outbox, client, botConnection, accept, workers: [inboxWorker, outboxWorker] };
 }
 
 function loadOrg(config: AppConfig, logger: Logger): OrgConfig {

@@ -10,7 +10,14 @@ import { refusal, RULES, type Action } from './lifecycle';
 import * as text from './messages';
 
 /** Where an answer to a person goes: the chat they wrote from, else the app. */
-export type ReplyTo = { kind: 'bot_response'; url: string } | { kind: 'app'; userid: string };
+export type ReplyTo = { kind: 'bot_response'; url: string } | { kind: 'bot_chat'; to: string } | { kind: 'app'; userid: string };
+
+/** How to answer whoever sent this event: the smart-bot chat it came from, else the app. */
+export function replyToOf(event: { channel: 'app' | 'bot'; from: string; chatId?: string | undefined; responseUrl?: string | undefined }): ReplyTo {
+  if (event.channel === 'bot' && event.responseUrl) return { kind: 'bot_response', url: event.responseUrl };
+  if (event.channel === 'bot') return { kind: 'bot_chat', to: event.chatId ?? event.from };
+  return { kind: 'app', userid: event.from };
+}
 
 export interface ReportInput {
   text: string;
@@ -36,6 +43,7 @@ export function unitDestination(target: Target): Destination {
 
 function personDestination(ctx: DomainContext, userid: string, replyTo?: ReplyTo | null): Destination | null {
   if (replyTo?.kind === 'bot_response') return { kind: 'bot_response', url: replyTo.url };
+  if (replyTo?.kind === 'bot_chat') return { kind: 'bot_chat', to: replyTo.to };
   return ctx.appMessaging ? { kind: 'app', users: [userid] } : null;
 }
 

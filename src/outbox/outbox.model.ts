@@ -11,6 +11,8 @@ export const destinationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('app'), users: z.array(z.string().min(1)).min(1) }),
   /** A smart-bot conversation, answered through the callback's response_url. */
   z.object({ kind: z.literal('bot_response'), url: z.string().url() }),
+  /** A smart-bot chat over the long connection: a group's chatid, or a userid for 1:1. */
+  z.object({ kind: z.literal('bot_chat'), to: z.string().min(1) }),
   /** Replace a template card the app sent, after a click (message/update_template_card). */
   z.object({ kind: z.literal('card_update'), responseCode: z.string().min(1), users: z.array(z.string()).default([]) }),
 ]);
@@ -83,6 +85,8 @@ export function channelOf(destination: Destination): string {
       return `app:${[...destination.users].sort().join('|')}`;
     case 'bot_response':
       return `bot:${destination.url}`;
+    case 'bot_chat':
+      return `botchat:${destination.to}`;
     case 'card_update':
       return `card:${destination.responseCode}`;
   }

@@ -5,7 +5,10 @@ import type { Destination, OutboundMessage } from './outbox.model';
 import type { Transport } from './outbox';
 
 /** Each destination kind to the WeCom call that reaches it, within WeCom's size limits. */
-export function createWeComTransport(client: WeComClient, options: { fetch?: typeof fetch } = {}): Transport {
+export function createWeComTransport(
+  client: WeComClient,
+  options: { fetch?: typeof fetch; /** the smart bot's long connection, when configured */ botChat?: (to: string, markdown: string) => Promise<void> } = {},
+): Transport {
   const doFetch = options.fetch ?? fetch;
 
   const appBody = (message: OutboundMessage): Record<string, unknown> => {
@@ -44,6 +47,14 @@ export function createWeComTransport(client: WeComClient, options: { fetch?: typ
       case 'card_update': {
         if (message.type !== 'card') throw new AppError('internal', 'card_update needs a card message');
         await client.updateTemplateCard({ response_code: destination.responseCode, ...(destination.users.length ? { userids: destination.users } : { atall: 1 }), ...message.card });
+        return;
+      }
+      case 'bot_chat': {
+        if (!options.botChat) {
+          throw Object.assign(new AppError('wecom', '未配置智能机器人长连接，无法回复'), { retryable: false });
+        }
+        const content = message.type === 'card' ? message.fallback : message.content;
+        await options.botChat(destination.to, truncateMarkdown(content, ROBOT_MARKDOWN_MAX_BYTES));
         return;
       }
       case 'bot_response': {

@@ -73,6 +73,9 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
       case 'appchat/send':
         received.push({ api: path, to: String(body.chatid ?? ''), body, content: contentOf(body) });
         return reply(200, { errcode: 0, errmsg: 'ok' });
+      case 'aibot/response': // a smart bot's response_url
+        received.push({ api: path, to: url.searchParams.get('response_code') ?? '', body, content: contentOf(body) });
+        return reply(200, { errcode: 0, errmsg: 'ok' });
       case 'webhook/send':
         received.push({ api: path, to: url.searchParams.get('key') ?? '', body, content: contentOf(body) });
         return reply(200, { errcode: 0, errmsg: 'ok' });
