@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
@@ -23,6 +23,7 @@ import { createWeComTransport } from './outbox/wecom.transport';
 import { createCorrectionRepository } from './routing/correction.repository';
 import { createRouter } from './routing/router';
 import { startScheduler, type Scheduler } from './scheduler';
+import { createSimulator, simulatorBanner } from './simulator/simulator';
 import { createBotConnection } from './wecom/bot-connection';
 import { createWeComCallbackRouter } from './wecom/callback.routes';
 import type { InboundEvent } from './wecom/events';
@@ -100,28 +101,37 @@ export function createService(options: ServiceOptions): Service {
       }
       connection = await openDatabase(uri);
       const db = connection;
-      wired = wireDomain(config, org, db, logger, clock);
+      // Listen before wiring: in simulator mode the WeCom client's base URL is this server's own port.
+      let handle: RequestListener = (_req, res) => res.writeHead(503).end();
+      server = await new Promise<Server>((resolve, reject) => {
+        const s = createServer((req, res) => handle(req, res));
+        s.listen(config.port, () => resolve(s));
+        s.once('error', reject);
+      });
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      // No WeCom credentials: the built-in simulator plays WeCom, with made-up credentials for this run.
+      const simulator = config.simulator ? createSimulator({ connection: db, org, clock, logger }) : undefined;
+      simulator?.listening(port);
+      const wecomConfig = simulator ? simulator.config(config, port) : config;
+      wired = wireDomain(wecomConfig, org, db, logger, clock);
       const { domain } = wired;
 
       const routers = [
         createWeComCallbackRouter({
-          ...(config.wecom.app && config.wecom.callback
-            ? { app: { token: config.wecom.callback.token, encodingAesKey: config.wecom.callback.encodingAesKey, corpId: config.wecom.app.corpId } }
+          ...(wecomConfig.wecom.app && wecomConfig.wecom.callback
+            ? { app: { token: wecomConfig.wecom.callback.token, encodingAesKey: wecomConfig.wecom.callback.encodingAesKey, corpId: wecomConfig.wecom.app.corpId } }
             : {}),
-          ...(config.wecom.bot ? { bot: config.wecom.bot } : {}),
+          ...(wecomConfig.wecom.bot ? { bot: wecomConfig.wecom.bot } : {}),
           accept: wired.accept,
           clock,
           logger,
         }),
         createFindingsRouter(domain, config.adminToken),
+        ...(simulator?.routers ?? []),
       ];
       const app = createApp({ logger, databaseReady: () => pingDatabase(db), routers });
-      server = await new Promise<Server>((resolve, reject) => {
-        const s = app.listen(config.port, () => resolve(s));
-        s.once('error', reject);
-      });
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
+      handle = app.callback();
 
       if (options.schedule !== false) {
         scheduler = startScheduler([], domain, { clock, logger, timeZone: config.timeZone });
@@ -132,12 +142,7 @@ export function createService(options: ServiceOptions): Service {
         wired.botConnection.start();
         logger.info('正在连接智能机器人长连接（无需公网地址）');
       }
-      if (config.simulator) {
-        logger.warn('**************************************************************');
-        logger.warn('*  模拟模式：未配置企业微信凭据，消息不会发到真实的企业微信  *');
-        logger.warn('*  SIMULATOR MODE: no WeCom credentials, nothing leaves here   *');
-        logger.warn('**************************************************************');
-      }
+      if (simulator) for (const line of simulatorBanner(port)) logger.warn(line);
       logger.info({ port, town: org.town }, `${org.town}“回头看”机器人已启动，端口 ${port}`);
       return { port };
     },
