@@ -1,6 +1,7 @@
 import { divisionTableJson } from '../config/division-table';
 import { workdayCommand } from './calendar/workday.command';
 import { routeCommand } from './routing/route.command';
+import { demoCommand } from './simulator/demo.command';
 
 /**
  * `npm run --silent cli -- <command>`: JSON (or Markdown where said) on stdout, a readable
@@ -12,10 +13,12 @@ const commands: Record<string, Command> = {
   table: async () => divisionTableJson(),
   workday: workdayCommand,
   route: routeCommand,
+  demo: demoCommand,
 };
 
 const usage = `用法 / usage: npm run --silent cli -- <命令>
-  table                 打印任务分工表（JSON）`;
+  table                 打印任务分工表（JSON）
+  demo [--force]        向空数据库写入演示数据（过去几周的问题及办理记录，消息进模拟器），打印数量（JSON）`;
 
 async function run(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
