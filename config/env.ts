@@ -1,3 +1,4 @@
+import '../src/validation';
 import { z } from 'zod';
 
 /**
@@ -28,6 +29,12 @@ const envSchema = z
       .default('https://qyapi.weixin.qq.com')
       .refine((v) => /^https?:\/\/[^\s]+$/.test(v), { message: '必须是 http(s) 地址 / must be an http(s) URL' })
       .transform((v) => v.replace(/\/+$/, '')),
+    WECOM_OAUTH_BASE: z
+      .string()
+      .trim()
+      .default('https://open.weixin.qq.com')
+      .refine((v) => /^https?:\/\/[^\s]+$/.test(v), { message: '必须是 http(s) 地址 / must be an http(s) URL' })
+      .transform((v) => v.replace(/\/+$/, '')),
     WECOM_CORP_ID: optionalText,
     WECOM_AGENT_ID: optionalText.refine((v) => v === undefined || /^\d+$/.test(v), {
       message: '必须是数字 / must be a number',
@@ -56,6 +63,10 @@ const envSchema = z
       .trim()
       .default('Asia/Shanghai')
       .refine(isTimeZone, { message: '不是有效的时区 / not a valid time zone' }),
+    TRUST_PROXY: z
+      .enum(['0', '1', 'true', 'false', ''], { error: '应为 1 或 0 / must be 1 or 0' })
+      .default('0')
+      .transform((v) => v === '1' || v === 'true'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().trim().min(1).default('data'),
   });
@@ -99,6 +110,8 @@ export interface AppConfig {
   dataDir: string;
   timeZone: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Behind a reverse proxy: take the client address from X-Forwarded-For. */
+  trustProxy: boolean;
   orgConfigPath: string;
   /** False when ORG_CONFIG was not set: a missing default file then falls back to the shipped example. */
   orgConfigExplicit: boolean;
@@ -106,6 +119,8 @@ export interface AppConfig {
   publicBaseUrl: string;
   wecom: {
     apiBase: string;
+    /** Base of the OAuth page people are sent to (`…/connect/oauth2/authorize`); private deployments differ. */
+    oauthBase?: string;
     /** Self-built app; absent means simulator mode. */
     app?: { corpId: string; agentId: number; secret: string };
     callback?: { token: string; encodingAesKey: string };
@@ -140,12 +155,14 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     dataDir: e.DATA_DIR,
     timeZone: e.TZ,
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
     orgConfigPath: e.ORG_CONFIG,
     orgConfigExplicit: (env.ORG_CONFIG ?? '').trim() !== '',
     adminToken: e.ADMIN_TOKEN,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     wecom: {
       apiBase: e.WECOM_API_BASE,
+      oauthBase: e.WECOM_OAUTH_BASE,
       ...(app ? { app } : {}),
       ...(e.WECOM_TOKEN && e.WECOM_ENCODING_AES_KEY ? { callback: { token: e.WECOM_TOKEN, encodingAesKey: e.WECOM_ENCODING_AES_KEY } } : {}),
       ...(e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY

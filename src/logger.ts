@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { maskPersonalNumbers } from './privacy/mask';
 
 export type { Logger };
 
@@ -29,11 +30,31 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
       level: options.level ?? 'info',
       base: undefined,
       redact: { paths: REDACT_PATHS, censor: '[已隐藏]' },
-      formatters: { level: (label) => ({ level: label }) },
+      formatters: { level: (label) => ({ level: label }), log: (object) => maskDeep(object, 0) as Record<string, unknown> },
+      hooks: {
+        // The message string too: a report's text may carry an ID or mobile number.
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? maskPersonalNumbers(a) : a)) as Parameters<typeof method>);
+        },
+      },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,
   );
+}
+
+/** Personal numbers never reach a log line in full, wherever they sit in the logged object. */
+function maskDeep(value: unknown, depth: number): unknown {
+  if (typeof value === 'string') return maskPersonalNumbers(value);
+  if (depth > 6 || value === null || typeof value !== 'object' || value instanceof Date) return value;
+  if (value instanceof Error) {
+    const copy = Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, value);
+    copy.message = maskPersonalNumbers(value.message);
+    if (value.stack) copy.stack = maskPersonalNumbers(value.stack);
+    return copy;
+  }
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskDeep(v, depth + 1)]));
 }
 
 /** A logger for tests and tools that should stay quiet. */

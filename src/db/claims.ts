@@ -10,6 +10,8 @@ import type { Connection } from 'mongoose';
 export interface ClaimRepository {
   /** True when this caller now holds `key`; false when someone else does. */
   tryClaim(key: string, meta?: Record<string, unknown>): Promise<boolean>;
+  /** Whoever holds `key` said this about themselves when claiming it. */
+  meta(key: string): Promise<Record<string, unknown> | null>;
   release(key: string): Promise<void>;
   has(key: string): Promise<boolean>;
   /** Housekeeping instead of a TTL index (FerretDB v1 has none). */
@@ -33,6 +35,10 @@ export function createClaimRepository(connection: Connection, clock: { now(): Da
         if (isDuplicateKey(err)) return false;
         throw err;
       }
+    },
+    async meta(key) {
+      const doc = await collection.findOne({ _id: key });
+      return doc ? (doc.meta ?? {}) : null;
     },
     async release(key) {
       await collection.deleteOne({ _id: key });

@@ -1,8 +1,10 @@
+import '../validation';
 import Router from '@koa/router';
 import Koa from 'koa';
 import { randomUUID } from 'node:crypto';
 import { isAppError, publicMessage } from '../errors';
 import type { Logger } from '../logger';
+import { rateLimit, type RateRule } from './rate-limit';
 
 export interface AppDeps {
   logger: Logger;
@@ -10,6 +12,10 @@ export interface AppDeps {
   databaseReady(): Promise<boolean>;
   /** Feature routers, mounted in order. */
   routers?: Router[];
+  /** Per-address request budgets; defaults to DEFAULT_RATE_RULES. */
+  rateRules?: RateRule[];
+  /** Take the client address from X-Forwarded-For (only behind a reverse proxy). */
+  trustProxy?: boolean;
 }
 
 declare module 'koa' {
@@ -20,7 +26,7 @@ declare module 'koa' {
 
 /** Builds the Koa app without listening, so tests run the real app on port 0. */
 export function createApp(deps: AppDeps): Koa {
-  const app = new Koa({ proxy: true });
+  const app = new Koa({ proxy: deps.trustProxy ?? false });
   app.silent = true;
 
   // The one error sink for HTTP: people get a short Chinese message, logs get the detail.
@@ -40,6 +46,8 @@ export function createApp(deps: AppDeps): Koa {
       log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   });
+
+  app.use(rateLimit(deps.rateRules));
 
   const health = new Router();
   health.get('/healthz', async (ctx) => {

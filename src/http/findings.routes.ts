@@ -26,7 +26,7 @@ const listSchema = z.object({
   department: z.string().trim().min(1).max(50).optional(),
   task: z.coerce.number().int().min(1).max(8).optional(),
   village: z.string().trim().min(1).max(50).optional(),
-});
+}).strict();
 
 function badRequest(error: z.ZodError): AppError {
   return new AppError('bad_request', error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('；'));

@@ -41,6 +41,17 @@ export function backoffMs(attempts: number): number {
 export function createOutbox(deps: { connection: Connection; claims: ClaimRepository; clock: Clock; logger: Logger; transport: Transport }): Outbox {
   const model = outboxModel(deps.connection);
   const listeners: (() => void)[] = [];
+  const instance = new Types.ObjectId().toString();
+
+  /**
+   * Only one instance sends to a robot in any minute: the others would each see the same count
+   * of recent sends and together exceed WeCom's 20 a minute.
+   */
+  async function holdsRobot(channel: string, now: Date): Promise<boolean> {
+    const key = `robot:${channel}:${Math.floor(now.getTime() / 60_000)}`;
+    if (await deps.claims.tryClaim(key, { owner: instance })) return true;
+    return (await deps.claims.meta(key))?.owner === instance;
+  }
 
   const insert = async (doc: Partial<OutboxDoc>): Promise<boolean> => {
     try {
@@ -160,6 +171,10 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
       for (const [channel, docs] of byChannel) {
         let queue = docs;
         if (channel.startsWith('webhook:')) {
+          if (!(await holdsRobot(channel, now))) {
+            waiting += docs.length;
+            continue;
+          }
           const recent = await model.countDocuments({ channel, status: 'sent', sentAt: { $gt: new Date(now.getTime() - 60_000) } }).exec();
           const allowed = Math.max(0, ROBOT_PER_MINUTE - recent);
           const folded = await mergeWaiting(channel, docs, allowed, now);

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/env';
 import { loadOrgConfig, type OrgConfig } from '../../config/org';
 import { FixedClock } from '../../src/clock';
-import { silentLogger } from '../../src/logger';
+import { silentLogger, type Logger } from '../../src/logger';
 import { createService, type Service } from '../../src/main';
 import { freshDatabaseUri } from './database';
 import { startFakeWeCom, type FakeWeCom } from './fake-wecom';
@@ -29,13 +29,26 @@ export interface TestService {
 
 let msgSeq = 7_300_000_000_000_000_000n; // MsgIds are above 2^53, as WeCom's are
 
-export async function startTestService(options: { now?: string; org?: OrgConfig; env?: Record<string, string> } = {}): Promise<TestService> {
-  const wecom = await startFakeWeCom();
-  const clock = new FixedClock(options.now ?? '2026-12-01T09:00:00+08:00');
+export interface TestServiceOptions {
+  now?: string;
+  org?: OrgConfig;
+  env?: Record<string, string>;
+  /** Share a database (several instances); default: a fresh one. */
+  databaseUri?: string;
+  /** Share a fake WeCom (several instances); it is then not closed by stop(). */
+  wecom?: FakeWeCom;
+  /** Share a clock (several instances). */
+  clock?: FixedClock;
+  logger?: Logger;
+}
+
+export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
+  const wecom = options.wecom ?? (await startFakeWeCom());
+  const clock = options.clock ?? new FixedClock(options.now ?? '2026-12-01T09:00:00+08:00');
   const org = options.org ?? loadOrgConfig('config/org.example.yaml');
   const config = loadConfig({
     PORT: '0',
-    MONGODB_URI: freshDatabaseUri('svc'),
+    MONGODB_URI: options.databaseUri ?? freshDatabaseUri('svc'),
     WECOM_API_BASE: wecom.base,
     WECOM_CORP_ID: TEST_APP.corpId,
     WECOM_AGENT_ID: AGENT_ID,
@@ -46,7 +59,7 @@ export async function startTestService(options: { now?: string; org?: OrgConfig;
     PUBLIC_BASE_URL: 'https://bot.example.gov.cn',
     ...options.env,
   });
-  const service = createService({ config, org, logger: silentLogger(), clock, schedule: false });
+  const service = createService({ config, org, logger: options.logger ?? silentLogger(), clock, schedule: false });
   const { port } = await service.start();
   const base = `http://127.0.0.1:${port}`;
   const timestamp = (): string => String(Math.floor(clock.now().getTime() / 1000));
@@ -72,7 +85,7 @@ export async function startTestService(options: { now?: string; org?: OrgConfig;
     api: (path, init) => fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init?.headers ?? {}) } }),
     async stop() {
       await service.stop();
-      await wecom.close();
+      if (!options.wecom) await wecom.close();
     },
   };
 }
