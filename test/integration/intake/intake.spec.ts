@@ -167,6 +167,36 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     expect(card!.to.split('|')).to.have.members(['yangfan', 'zhuxia']); // 第一管区's member and the village's cadre
   });
 
+  it('accepts by the card button, then replaces the button for everyone; a second click is refused', async () => {
+    await t.say('zhuxia', '东岭村王某某家自来水停水三天，挑水吃');
+    await t.settle();
+    expect(await t.click('fenglei', 'accept:1', 'RC-ACCEPT-1')).to.equal(200);
+    await t.settle();
+    const f = await finding(1);
+    expect(f.status).to.equal('accepted');
+    expect(f.history.at(-1)).to.include({ by: 'fenglei', action: '签收' });
+    const update = t.wecom.received.find((r) => r.api === 'message/update_template_card');
+    expect(update?.body).to.deep.include({ response_code: 'RC-ACCEPT-1', button: { replace_name: '已签收（冯磊）' } });
+    expect(lastTo('fenglei')).to.contain('已签收第 1 号问题');
+
+    await t.click('zhengkai', 'accept:1', 'RC-ACCEPT-2');
+    await t.settle();
+    expect(lastTo('zhengkai')).to.contain('当前为“整改中”，不能签收');
+    expect(t.wecom.received.filter((r) => r.api === 'message/update_template_card')).to.have.length(1);
+  });
+
+  it('sends the lead unit its 交办 and an assisting unit its 配合, each through its own kind of target', async () => {
+    await t.say('zhuxia', '东岭村李某某家是脱贫户，今年医保没参保，住院报销不了');
+    await t.settle();
+    const f = await finding(1);
+    expect(f.task).to.equal(7);
+    expect(f.departments).to.deep.equal(['人社所', '卫生院']);
+    expect(t.wecom.toWebhook('EXAMPLE-RENSHE-ROBOT-KEY')[0]!.content).to.contain('【交办】第 1 号问题');
+    const assist = t.wecom.received.filter((r) => r.api === 'appchat/send' && r.to === 'EXAMPLE-WEISHENGYUAN-CHAT');
+    expect(assist).to.have.length(1);
+    expect(assist[0]!.content).to.contain('【配合】第 1 号问题').and.to.contain('人社所 牵头');
+  });
+
   it('refuses a forged signature with 4xx and changes nothing', async () => {
     const signed = signedAppCallback({ ...TEST_APP, token: 'not-the-token', xml: appTextXml({ from: 'zhuxia', content: '东岭村李某某家危房漏雨', msgId: '7300000000000000099', agentId: '1000002' }), timestamp: String(Math.floor(t.clock.now().getTime() / 1000)) });
     const res = await fetch(`${t.base}/wecom/callback?${signed.query}`, { method: 'POST', body: signed.body });
