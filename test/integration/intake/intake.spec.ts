@@ -197,6 +197,37 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     expect(assist[0]!.content).to.contain('【配合】第 1 号问题').and.to.contain('人社所 牵头');
   });
 
+  it('answers 查询, 待办, 统计 and 帮助, and tells a stranger to ask for access', async () => {
+    await t.say('zhuxia', '东岭村李某某家危房，屋顶漏雨');
+    await t.say('zhuxia', '东岭村王某某家自来水停水三天，挑水吃');
+    await t.settle();
+
+    await t.say('hanbing', '查询 1');
+    await t.settle();
+    expect(lastTo('hanbing')).to.contain('第 1 号问题：待签收').and.to.contain('归类依据').and.to.contain('漏雨').and.to.contain('报告');
+
+    await t.say('hanbing', '待办');
+    await t.settle();
+    expect(lastTo('hanbing')).to.contain('本单位（镇建办）待办 1 件').and.to.contain('· 1 待签收');
+
+    await t.say('zhuxia', '待办');
+    await t.settle();
+    expect(lastTo('zhuxia')).to.contain('您报告的问题办理中 2 件');
+
+    await t.say('wangzhen', '统计');
+    await t.settle();
+    expect(lastTo('wangzhen')).to.contain('共 2 件：待签收 2').and.to.contain('镇建办 1').and.to.contain('农业服务站 1');
+
+    await t.say('wangzhen', '帮助');
+    await t.settle();
+    expect(lastTo('wangzhen')).to.contain('签收 N').and.to.contain('销号 N');
+
+    await t.say('stranger', '东岭村李某某家危房');
+    await t.settle();
+    expect(lastTo('stranger')).to.contain('不在本镇“回头看”工作人员名单中');
+    expect(((await (await t.api('/api/findings')).json()) as { items: unknown[] }).items).to.have.length(2);
+  });
+
   it('refuses a forged signature with 4xx and changes nothing', async () => {
     const signed = signedAppCallback({ ...TEST_APP, token: 'not-the-token', xml: appTextXml({ from: 'zhuxia', content: '东岭村李某某家危房漏雨', msgId: '7300000000000000099', agentId: '1000002' }), timestamp: String(Math.floor(t.clock.now().getTime() / 1000)) });
     const res = await fetch(`${t.base}/wecom/callback?${signed.query}`, { method: 'POST', body: signed.body });
