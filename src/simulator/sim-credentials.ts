@@ -50,6 +50,7 @@ export function simulatedConfig(config: AppConfig, credentials: SimCredentials, 
   return {
     ...config,
     wecom: {
+      ...config.wecom,
       apiBase: `http://127.0.0.1:${port}${SIM_API_PREFIX}`,
       app: { corpId: credentials.corpId, agentId: credentials.agentId, secret: credentials.secret },
       callback: { token: credentials.token, encodingAesKey: credentials.encodingAesKey },

@@ -82,9 +82,9 @@ export function simPage(input: { town: string; org: SimOrg; rowsByConv: Map<stri
 
 const CSS = `
 *{box-sizing:border-box}
-body{margin:0;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#ededed;color:#222}
+body{margin:0;height:100vh;height:100dvh;display:flex;flex-direction:column;font:15px/1.5 -apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;background:#ededed;color:#222}
 .banner{background:#b71c1c;color:#fff;padding:8px 12px;font-size:14px}
-.layout{display:flex;height:calc(100vh - 38px)}
+.layout{display:flex;flex:1;min-height:0}
 #list{width:300px;overflow-y:auto;background:#f7f7f7;border-right:1px solid #ddd}
 #list h2{font-size:13px;color:#888;margin:12px 12px 4px;font-weight:normal}
 .conv{display:block;padding:8px 12px;text-decoration:none;color:inherit;border-bottom:1px solid #eee;position:relative}
@@ -132,9 +132,7 @@ button.card-btn{cursor:pointer}
 .check{font-size:14px;color:#555}
 #toast{position:fixed;left:50%;bottom:90px;transform:translateX(-50%);background:rgba(0,0,0,.8);color:#fff;padding:8px 14px;border-radius:6px;max-width:90%}
 @media (max-width:720px){
- .layout{display:block;height:auto}
- #list{width:auto;border:0}
- #chat{height:calc(100vh - 38px)}
+ #list{width:100%;border:0}
  body:not(.in-chat) #chat{display:none}
  body.in-chat #list{display:none}
  .back{display:inline}

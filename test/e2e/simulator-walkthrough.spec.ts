@@ -208,16 +208,19 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
       await t.say('zhuxia', '东岭村李某某家危房，屋顶漏雨，墙体裂缝');
       await t.settle();
       const before = (await texts(ZHENJIAN)).length;
-      t.clock.set('2026-12-01T15:30:00+08:00'); // past 4 working hours without 签收
+      t.clock.set('2026-12-01T16:00:00+08:00'); // 6 working hours without 签收 (4 allowed)
       await reminders.run(t.service.domain, t.clock.now());
       await t.settle();
-      expect((await texts(ZHENJIAN)).length + (await texts(u('hanbing'))).length).to.be.greaterThan(before);
-      expect((await texts(ZHENJIAN)).slice(before).join('\n') + (await texts(u('hanbing'))).join('\n')).to.contain('第 1 号');
+      const reminded = (await texts(ZHENJIAN)).slice(before).join('\n');
+      expect(reminded).to.contain('【催办】').and.to.contain('第 1 号').and.to.contain('<@hanbing>');
 
       t.clock.set('2026-12-01T17:30:00+08:00');
       await digest.run(t.service.domain, t.clock.now());
       await t.settle();
-      expect((await texts(LEADERS)).join('\n')).to.contain('1');
+      const digestText = (await texts(LEADERS)).join('\n');
+      expect(digestText).to.contain('每日简报').and.to.contain('新增 **1** 件');
+      const rendered = (await t.messages(LEADERS)).at(-1)!.html;
+      expect(rendered).to.contain('<strong>1</strong>').and.to.contain('<blockquote>');
     });
   });
 });
