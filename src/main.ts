@@ -6,6 +6,7 @@ import type { Connection } from 'mongoose';
 import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/env';
 import { loadOrgConfig, OrgConfigError, resolveOrgConfigPath, type OrgConfig } from '../config/org';
 import { handleInbound } from '../handlers/index';
+import { remindersJob } from '../jobs/reminders.job';
 import { createWorkCalendar, DEFAULT_CALENDAR_OVERRIDES, loadCalendarOverrides } from './calendar/work-calendar';
 import { systemClock, type Clock } from './clock';
 import { createLinks, type DomainContext } from './context';
@@ -134,7 +135,12 @@ export function createService(options: ServiceOptions): Service {
       handle = app.callback();
 
       if (options.schedule !== false) {
-        scheduler = startScheduler([], domain, { clock, logger, timeZone: config.timeZone });
+        scheduler = startScheduler([remindersJob], domain, {
+          clock,
+          logger,
+          timeZone: config.timeZone,
+          lease: (key) => domain.claims.tryClaim(key),
+        });
       }
       // Whatever a crash or a stop left in the inbox or the outbox goes on now.
       for (const w of wired.workers) w.kick();

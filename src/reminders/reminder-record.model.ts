@@ -1,0 +1,89 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import { isDuplicateKey } from '../db/claims';
+
+/**
+ * One document per reminder slot ever sent: its key is the _id, so the unique index makes the
+ * insert exclusive, as a claim in db/claims.ts is. Reminders keep their own collection because a
+ * run may claim thousands of slots at once: one unordered insertMany takes them all in a single
+ * round trip (on FerretDB, 20,000 in about half a second, where one insert each takes 20 s), and
+ * the records double as the log of who was reminded of what.
+ */
+export interface ReminderRecord {
+  _id: string;
+  no: number;
+  kind: string;
+  /** "3" for the 4th reminder of its kind, "esc0" for the first escalation. */
+  slot: string;
+  /** Who was told (recipient keys such as "unit:农业服务站", "user:zhuxia", "leaders"). */
+  to: string[];
+  at: Date;
+}
+
+const recordSchema = new Schema<ReminderRecord>(
+  {
+    _id: { type: String, required: true },
+    no: { type: Number, required: true, index: true },
+    kind: { type: String, required: true },
+    slot: { type: String, required: true },
+    to: { type: [String], default: [] },
+    at: { type: Date, required: true },
+  },
+  { collection: 'reminders', versionKey: false },
+);
+
+export function reminderRecordModel(connection: Connection): Model<ReminderRecord> {
+  return (connection.models.ReminderRecord as Model<ReminderRecord> | undefined) ?? connection.model<ReminderRecord>('ReminderRecord', recordSchema);
+}
+
+export interface ReminderRecords {
+  /** Inserts every record whose key is new; returns the keys this caller now holds (the others were taken before). */
+  claim(records: ReminderRecord[]): Promise<Set<string>>;
+  forFinding(no: number): Promise<ReminderRecord[]>;
+  /** For each key prefix ("remind:12:accept:<start>:"), how many reminders (escalations aside) were recorded under it. */
+  countSent(prefixes: string[]): Promise<Map<string, number>>;
+}
+
+const BATCH = 5_000;
+
+export function createReminderRecords(connection: Connection): ReminderRecords {
+  const model = reminderRecordModel(connection);
+  return {
+    async claim(records) {
+      const won = new Set<string>();
+      for (let i = 0; i < records.length; i += BATCH) {
+        const batch = records.slice(i, i + BATCH);
+        const lost = new Set<number>();
+        try {
+          await model.collection.insertMany(batch as unknown as Record<string, unknown>[], { ordered: false });
+        } catch (err) {
+          const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
+          const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+          if (list.length === 0) throw err;
+          for (const e of list as { index: number; code?: number; err?: { code?: number } }[]) {
+            if (!isDuplicateKey(e) && !isDuplicateKey(e.err)) throw err;
+            lost.add(e.index);
+          }
+        }
+        batch.forEach((r, j) => {
+          if (!lost.has(j)) won.add(r._id);
+        });
+      }
+      return won;
+    },
+    forFinding: (no) => model.find({ no }).sort({ at: 1 }).lean<ReminderRecord[]>().exec(),
+    async countSent(prefixes) {
+      const counts = new Map<string, number>();
+      if (prefixes.length === 0) return counts;
+      const nos = [...new Set(prefixes.map((p) => Number(p.split(':')[1])))];
+      const docs = await model.find({ no: { $in: nos } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
+      const wanted = new Set(prefixes);
+      for (const prefix of wanted) counts.set(prefix, 0);
+      for (const { _id } of docs) {
+        const cut = _id.lastIndexOf(':') + 1;
+        const prefix = _id.slice(0, cut);
+        if (wanted.has(prefix) && !_id.startsWith('esc', cut)) counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+      }
+      return counts;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+import { formatDate, formatTime, summary } from '../findings/messages';
+import { truncateMarkdown, utf8ByteLength } from '../wecom/limits';
+import type { ReminderFinding, SlotDue } from './reminder.rules';
+
+/** The words of reminders: one short message per recipient, each line a finding and the exact reply to send. */
+
+export interface ReminderItem {
+  due: SlotDue;
+  finding: ReminderFinding & { text: string };
+  /** Working hours past the deadline, when it has passed. */
+  overdueHours: number | null;
+  /** Reminders of this kind actually sent so far (this one included); shown to the leaders. */
+  sent?: number;
+}
+
+/** How long something has waited: "3 个工作小时", "2 个工作日". */
+export function workingDuration(hours: number, dayHours: number): string {
+  if (hours < dayHours) return `${Math.max(1, Math.floor(hours))} 个工作小时`;
+  return `${Math.floor(hours / dayHours)} 个工作日`;
+}
+
+/**
+ * How far past a deadline (the end of a working day), in working days begun: the morning after
+ * it is the 1st. At the end of a working day (the digest), that day counts as the last one.
+ */
+export function overdueDuration(hours: number, dayHours: number, at: 'working' | 'dayEnd' = 'working'): string {
+  const days = at === 'working' ? Math.floor(hours / dayHours + 1e-9) + 1 : Math.max(1, Math.ceil(hours / dayHours - 1e-9));
+  return `${days} 个工作日`;
+}
+
+/** Fits a message to WeCom's byte limit by listing fewer items; `build(n)` lists at most n. */
+export function fitWithin(maxBytes: number, cap: number, build: (n: number) => string): string {
+  for (let n = cap; n >= 0; n--) {
+    const text = build(n);
+    if (utf8ByteLength(text) <= maxBytes) return text;
+  }
+  return truncateMarkdown(build(0), maxBytes);
+}
+
+/** "东岭村 自来水一周没来水…": the village once, then the start of the report. */
+export function villageAndSummary(village: string | null, text: string, max: number): string {
+  const body = summary(text, max);
+  return village && !body.startsWith(village) ? `${village} ${body}` : body;
+}
+
+/** "1. 第 12 号 东岭村王某某家吃水困难…" */
+function head(i: number, f: ReminderItem['finding'], markdown: boolean): string {
+  const no = markdown ? `**第 ${f.no} 号**` : `第 ${f.no} 号`;
+  return `${i}. ${no} ${villageAndSummary(f.village, f.text, 18)}`;
+}
+
+function warn(text: string, markdown: boolean): string {
+  return markdown ? `<font color="warning">${text}</font>` : text;
+}
+
+/** What the responsible unit (or 包村干部, reporter, leaders) is asked to do, with the reply to send. */
+export function actLine(i: number, item: ReminderItem, dayHours: number, markdown: boolean, unitOf: (f: ReminderItem['finding']) => string): string {
+  const { due, finding: f } = item;
+  const dur = (h: number): string => workingDuration(h, dayHours);
+  let detail: string;
+  switch (due.kind) {
+    case 'accept': {
+      const over = item.overdueHours !== null ? `，${warn(`已超期 ${overdueDuration(item.overdueHours, dayHours)}`, markdown)}` : '';
+      detail = `交办 ${dur(due.hours)}未签收${over}。回复“签收 ${f.no}”`;
+      break;
+    }
+    case 'deadline':
+      detail =
+        due.slot === 'due'
+          ? `今天 ${formatTime(f.deadline).split(' ')[1]} 到期。完成后回复“整改完成 ${f.no} 情况说明”`
+          : `${warn(`已超期 ${overdueDuration(due.hours, dayHours)}`, markdown)}（时限 ${formatDate(f.deadline)}）。完成后回复“整改完成 ${f.no} 情况说明”`;
+      break;
+    case 'confirm':
+      detail = `${unitOf(f)} ${formatTime(f.rectifiedAt)} 反馈整改完成，已等 ${dur(due.hours)}。属实回复“销号 ${f.no}”，未到位回复“驳回 ${f.no} 原因”`;
+      break;
+    case 'triage':
+      detail = `待分派 ${dur(due.hours)}。回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）`;
+      break;
+  }
+  return `${head(i, f, markdown)}：${detail}`;
+}
+
+/** What the leaders (or, for tasks 1-2, the 管区) are told when reminders went unheeded. */
+export function escalationLine(i: number, item: ReminderItem, dayHours: number, markdown: boolean, unitOf: (f: ReminderItem['finding']) => string, nameOf: (userid: string) => string): string {
+  const { due, finding: f } = item;
+  const dur = (h: number): string => workingDuration(h, dayHours);
+  let state: string;
+  switch (due.kind) {
+    case 'accept':
+      state = `交办 ${dur(due.hours)}未签收${item.overdueHours !== null ? `，已超期 ${overdueDuration(item.overdueHours, dayHours)}` : ''}`;
+      break;
+    case 'deadline':
+      state = due.slot === 'due' ? '今天到期仍未整改完成' : `超期 ${overdueDuration(due.hours, dayHours)}未整改完成`;
+      break;
+    case 'confirm':
+      state = `整改完成 ${dur(due.hours)}，待报告人 ${nameOf(f.reporter)} 销号`;
+      break;
+    case 'triage':
+      state = `待分派 ${dur(due.hours)}`;
+      break;
+  }
+  return `${head(i, f, markdown)}：${unitOf(f)}，${warn(state, markdown)}，已催办 ${item.sent ?? due.count} 次`;
+}
+
+export interface ReminderSection {
+  title: string;
+  lines: string[];
+}
+
+/** One message: sections of numbered lines, "……另有 N 件" when cut, the dashboard link and the @-mentions. */
+export function composeReminder(
+  sections: ReminderSection[],
+  opts: { markdown: boolean; dashboard: string; mentions: string[]; maxBytes: number; cap?: number },
+): string {
+  const cap = opts.cap ?? 10;
+  const mentions = opts.mentions.length ? `\n${opts.mentions.map((m) => `<@${m}>`).join(' ')}` : '';
+  const footer = opts.markdown ? `[进度看板](${opts.dashboard})` : `进度看板：${opts.dashboard}`;
+  return fitWithin(opts.maxBytes - utf8ByteLength(mentions), cap, (n) => {
+    const parts: string[] = [];
+    for (const s of sections) {
+      if (s.lines.length === 0) continue;
+      parts.push(opts.markdown ? `**${s.title}**` : s.title);
+      parts.push(...s.lines.slice(0, n));
+      if (s.lines.length > n) parts.push(`……另有 ${s.lines.length - n} 件，见进度看板`);
+    }
+    parts.push(footer);
+    return parts.join('\n');
+  }) + mentions;
+}

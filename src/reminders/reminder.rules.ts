@@ -1,0 +1,143 @@
+import type { ReminderSettings } from '../../config/org';
+import type { WorkingTimeline } from '../calendar/working-timeline';
+import type { FindingStatus } from '../findings/finding.model';
+
+/**
+ * When a finding is due for a reminder, as pure arithmetic on its timestamps and the work
+ * calendar. Every instance computes the same slot for the same finding at the same time, so the
+ * slot's key is what makes a reminder happen once.
+ *
+ * - accept (待签收): first after `acceptWithinHours` working hours from dispatch, then every
+ *   `repeatEveryHours`; slot = floor((hours since dispatch - N) / M).
+ * - deadline (整改中): once a working day before the deadline ("due"), then on each working day
+ *   after it ("over0", "over1", ...).
+ * - confirm (待销号): the reporter, as accept but from the time of 整改完成.
+ * - triage (待分派): the leaders, as accept but from the time it entered triage.
+ *
+ * After `escalateAfter` reminders of a kind the leaders hear of it too, and again after each
+ * further `escalateAfter`; the escalation window is its own slot ("esc0", "esc1", ...).
+ */
+
+export type ReminderKind = 'accept' | 'deadline' | 'confirm' | 'triage';
+
+/** The fields the rules read (a lean projection of the finding). */
+export interface ReminderFinding {
+  no: number;
+  status: FindingStatus;
+  task: number | null;
+  departments: string[];
+  village: string | null;
+  cadre: string | null;
+  reporter: string;
+  deadline: Date | null;
+  dispatchedAt: Date | null;
+  rectifiedAt: Date | null;
+  updatedAt: Date;
+  /** For a finding in triage: when it got there (its last history entry). */
+  enteredAt?: Date;
+}
+
+export interface SlotDue {
+  no: number;
+  kind: ReminderKind;
+  /** The instant the kind counts from (dispatch, deadline, 整改完成, entering triage). */
+  base: Date;
+  slot: string;
+  /** 1 for the first reminder of this kind. */
+  count: number;
+  /** Not due yet, but within the look-ahead: may come along when its recipient is told anyway. */
+  early: boolean;
+  /** The escalation window this reminder falls in, when the leaders are to hear of it. */
+  escalation: number | null;
+  /** Working hours since `base` (for deadline: past the deadline; negative before it). */
+  hours: number;
+}
+
+export const REMINDER_PROJECTION = {
+  _id: 0,
+  no: 1,
+  status: 1,
+  task: 1,
+  departments: 1,
+  village: 1,
+  cadre: 1,
+  reporter: 1,
+  deadline: 1,
+  dispatchedAt: 1,
+  rectifiedAt: 1,
+  updatedAt: 1,
+} as const;
+
+/** The instant each open finding's reminders count from, or null when it has none. */
+export function baseOf(f: ReminderFinding): { kind: ReminderKind; base: Date } | null {
+  switch (f.status) {
+    case 'dispatched':
+      return f.dispatchedAt ? { kind: 'accept', base: f.dispatchedAt } : null;
+    case 'accepted':
+      return f.deadline ? { kind: 'deadline', base: f.deadline } : null;
+    case 'rectified':
+      return f.rectifiedAt ? { kind: 'confirm', base: f.rectifiedAt } : null;
+    case 'triage':
+      // Entering triage (a report, or 退回) is the finding's last change.
+      return { kind: 'triage', base: f.enteredAt ?? f.updatedAt };
+    default:
+      return null;
+  }
+}
+
+function escalationOf(kind: ReminderKind, count: number, every: number): number | null {
+  if (kind === 'triage' || count <= every) return null;
+  return Math.floor((count - every - 1) / every);
+}
+
+/**
+ * The slots of a finding worth looking at now: the one due (if any) and, within `lookAheadHours`
+ * working hours, the next one (marked early).
+ */
+export function slotsOf(f: ReminderFinding, s: ReminderSettings, timeline: WorkingTimeline, now: Date, lookAheadHours: number): SlotDue[] {
+  const start = baseOf(f);
+  if (!start) return [];
+  const { kind, base } = start;
+  const make = (slot: string, count: number, early: boolean, hours: number): SlotDue => ({
+    no: f.no,
+    kind,
+    base,
+    slot,
+    count,
+    early,
+    escalation: early ? null : escalationOf(kind, count, s.escalateAfter),
+    hours,
+  });
+
+  if (kind === 'deadline') {
+    // Deadline reminders fall at the start of a working day, when every unit's fall together.
+    const hours = timeline.between(base, now);
+    if (now.getTime() < base.getTime()) return -hours <= timeline.dayHours ? [make('due', 1, false, hours)] : [];
+    const k = Math.floor(hours / timeline.dayHours);
+    return [make(`over${k}`, k + 2, false, hours)];
+  }
+
+  const hours = timeline.between(base, now);
+  const n = s.acceptWithinHours;
+  const m = s.repeatEveryHours;
+  const result: SlotDue[] = [];
+  const current = hours >= n ? Math.floor((hours - n) / m + 1e-9) : -1;
+  if (current >= 0) result.push(make(String(current), current + 1, false, hours));
+  const next = current + 1;
+  if (n + next * m - hours <= lookAheadHours) result.push(make(String(next), next + 1, true, hours));
+  return result;
+}
+
+/** The key of a reminder slot: the same finding, kind, start and slot give the same key everywhere. */
+export function slotKey(d: { no: number; kind: ReminderKind; base: Date; slot: string }): string {
+  return `remind:${d.no}:${d.kind}:${d.base.getTime()}:${d.slot}`;
+}
+
+export function escalationKey(d: SlotDue): string {
+  return slotKey({ ...d, slot: `esc${d.escalation ?? 0}` });
+}
+
+/** How far ahead a reminder may be sent early to travel with another to the same recipient. */
+export function lookAheadHours(s: ReminderSettings): number {
+  return Math.min(1, s.repeatEveryHours / 2, s.acceptWithinHours / 2);
+}
