@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { maskPersonalNumbers } from './privacy/mask';
 
 export type { Logger };
@@ -24,7 +25,9 @@ export const REDACT_PATHS = [
   'headers.cookie',
 ];
 
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
+export function createLogger(options: { level?: string; destination?: pino.DestinationStream; /** human-readable lines, for a terminal */ pretty?: boolean } = {}): Logger {
+  const destination =
+    options.destination ?? (options.pretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true }) : undefined);
   return pino(
     {
       level: options.level ?? 'info',
@@ -39,7 +42,7 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    options.destination,
+    destination,
   );
 }
 
