@@ -6,6 +6,7 @@ import type { Connection } from 'mongoose';
 import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/env';
 import { loadOrgConfig, OrgConfigError, resolveOrgConfigPath, type OrgConfig } from '../config/org';
 import { handleInbound } from '../handlers/index';
+import { digestJob } from '../jobs/digest.job';
 import { remindersJob } from '../jobs/reminders.job';
 import { createWorkCalendar, DEFAULT_CALENDAR_OVERRIDES, loadCalendarOverrides } from './calendar/work-calendar';
 import { systemClock, type Clock } from './clock';
@@ -135,7 +136,7 @@ export function createService(options: ServiceOptions): Service {
       handle = app.callback();
 
       if (options.schedule !== false) {
-        scheduler = startScheduler([remindersJob], domain, {
+        scheduler = startScheduler([remindersJob, digestJob], domain, {
           clock,
           logger,
           timeZone: config.timeZone,

@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import { leadersDigest, onTimeRate, unitDigest, type DigestData, type DigestItem } from '../../../src/digest/digest.messages';
+import { ROBOT_MARKDOWN_MAX_BYTES, utf8ByteLength } from '../../../src/wecom/limits';
+
+const item = (no: number): DigestItem => ({
+  no,
+  status: 'accepted',
+  unit: '农业服务站',
+  village: '孔家峪村',
+  text: '孔家峪村某某家自来水管道年久失修，冬季经常冻裂，全家需要到两公里外挑水吃，多次反映未解决'.repeat(3),
+  deadline: new Date('2026-10-09T09:30:00Z'),
+  overdueHours: 40 + no,
+  hoursLeft: null,
+});
+
+function data(over: Partial<DigestData> = {}): DigestData {
+  const byStatus = { triage: 3, dispatched: 40, accepted: 150, rectified: 7, closed: 800, cancelled: 12 };
+  return {
+    town: '姚村镇',
+    date: '2026-10-16',
+    now: new Date('2026-10-16T09:30:00Z'),
+    since: new Date('2026-10-15T09:30:00Z'),
+    dayHours: 9,
+    total: 1012,
+    byStatus,
+    open: 200,
+    newSince: 12,
+    closedSince: 9,
+    closed: 800,
+    closedOnTime: 731,
+    byUnit: Array.from({ length: 9 }, (_, i) => ({ name: `部门名称很长的单位${i}`, open: 20 + i, overdue: i })),
+    byDistrict: Array.from({ length: 40 }, (_, i) => ({ name: `第${i}管区`, open: 5, overdue: 1 })),
+    overdueCount: 120,
+    overdue: Array.from({ length: 10 }, (_, i) => item(i + 1)),
+    units: [{ name: '农业服务站', count: 60, overdue: 30, items: Array.from({ length: 10 }, (_, i) => item(i + 1)) }],
+    notice: '2027 年的国务院办公厅节假日安排尚未录入日历……',
+    dashboard: 'https://bot.example.gov.cn/dashboard',
+    ...over,
+  };
+}
+
+describe('digest messages', () => {
+  it('keeps the leaders\' digest within a robot\'s 4096 bytes by listing fewer overdue findings', () => {
+    const text = leadersDigest(data(), ROBOT_MARKDOWN_MAX_BYTES);
+    expect(utf8ByteLength(text)).to.be.at.most(ROBOT_MARKDOWN_MAX_BYTES);
+    expect(text).to.contain('按期办结率 **91%（731/800）**').and.to.contain('……另有').and.to.contain('注意：2027 年').and.to.contain('第39管区');
+    // The same digest to a person through the app gets half the room, and still fits.
+    expect(utf8ByteLength(leadersDigest(data(), 2048))).to.be.at.most(2048);
+  });
+
+  it('lists all overdue findings when they fit', () => {
+    const text = leadersDigest(data({ byDistrict: [], overdueCount: 3, overdue: [item(1), item(2), item(3)] }), ROBOT_MARKDOWN_MAX_BYTES);
+    expect(text).to.contain('**超期问题**（按时限先后）').and.to.contain('3. 第 3 号').and.not.to.contain('另有');
+  });
+
+  it('keeps a unit\'s digest within its limit and says how many more there are', () => {
+    const d = data();
+    const text = unitDigest(d, d.units[0]!, 2048);
+    expect(utf8ByteLength(text)).to.be.at.most(2048);
+    expect(text).to.contain('【今日待办】农业服务站 60 件未办结').and.to.match(/……另有 \d+ 件/);
+  });
+
+  it('gives 按期办结率 as closed on time of all closed', () => {
+    expect(onTimeRate({ closed: 0, closedOnTime: 0 })).to.equal('暂无销号');
+    expect(onTimeRate({ closed: 3, closedOnTime: 2 })).to.equal('67%（2/3）');
+  });
+});
