@@ -1,5 +1,7 @@
 import { divisionTableJson } from '../config/division-table';
 import { workdayCommand } from './calendar/workday.command';
+import { digestCommand } from './digest/digest.command';
+import { remindCommand } from './reminders/remind.command';
 import { routeCommand } from './routing/route.command';
 import { demoCommand } from './simulator/demo.command';
 
@@ -14,10 +16,14 @@ const commands: Record<string, Command> = {
   workday: workdayCommand,
   route: routeCommand,
   demo: demoCommand,
+  remind: remindCommand,
+  digest: digestCommand,
 };
 
 const usage = `用法 / usage: npm run --silent cli -- <命令>
   table                 打印任务分工表（JSON）
+  remind --now <时间>   按该时间运行一次提醒任务并投递，打印发出的提醒（JSON）
+  digest --now <时间> [--send]  打印该时间的每日简报（Markdown）；--send 同时发送
   demo [--force]        向空数据库写入演示数据（过去几周的问题及办理记录，消息进模拟器），打印数量（JSON）`;
 
 async function run(argv: string[]): Promise<number> {

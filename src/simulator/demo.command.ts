@@ -1,5 +1,3 @@
-import Koa from 'koa';
-import type { Server } from 'node:http';
 import { loadConfigFromProcess, type AppConfig } from '../../config/env';
 import { findItem, type TaskNo } from '../../config/division-table';
 import type { OrgConfig } from '../../config/org';
@@ -13,7 +11,6 @@ import type { Action } from '../findings/lifecycle';
 import { createLogger, type Logger } from '../logger';
 import { DEMO_RECTIFY_NOTES, DEMO_REJECT_REASONS, DEMO_REPORTS, DEMO_RETURN_REASON, DEMO_SURNAMES, DEMO_VAGUE_REPORTS } from './demo-data';
 import { simModels } from './sim-message.model';
-import { createSimulator } from './simulator';
 
 /**
  * `cli demo`: fills an empty database with realistic findings across villages, tasks and states,
@@ -155,25 +152,13 @@ export async function runDemo(deps: { config: AppConfig; org?: OrgConfig; logger
   const { options, logger } = deps;
   const start = new Date(options.now.getTime() - options.weeks * 7 * 86_400_000);
   const clock = new FixedClock(start);
-  let server: Server | undefined;
   const cli = await openCliDomain({
     config: deps.config,
     ...(deps.org ? { org: deps.org } : {}),
     clock,
     logger,
     // The simulator's API on a port of this process: the real transport delivers the demo's messages there.
-    wecom: async (connection, org) => {
-      const sim = createSimulator({ connection, org, clock, logger });
-      const app = new Koa();
-      for (const router of sim.routers) app.use(router.routes());
-      server = await new Promise<Server>((resolve) => {
-        const s = app.listen(0, '127.0.0.1', () => resolve(s));
-      });
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      sim.listening(port);
-      return sim.config(deps.config, port);
-    },
+    simulator: true,
   });
   try {
     const { domain, outbox } = cli.wired;
@@ -220,11 +205,6 @@ export async function runDemo(deps: { config: AppConfig; org?: OrgConfig; logger
       to: options.now.toISOString(),
     };
   } finally {
-    const s = server;
-    if (s) {
-      s.closeAllConnections();
-      await new Promise<void>((resolve) => s.close(() => resolve()));
-    }
     await cli.close();
   }
 }
