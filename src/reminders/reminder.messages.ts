@@ -102,9 +102,15 @@ export function escalationLine(i: number, item: ReminderItem, dayHours: number, 
   return `${head(i, f, markdown)}：${unitOf(f)}，${warn(state, markdown)}，已催办 ${item.sent ?? due.count} 次`;
 }
 
+/** A message lists at most this many findings per section, then "……另有 N 件". */
+export const REMINDER_LIST_CAP = 10;
+
 export interface ReminderSection {
   title: string;
+  /** The first findings' lines (at most REMINDER_LIST_CAP). */
   lines: string[];
+  /** How many findings the section holds. */
+  total: number;
 }
 
 /** One message: sections of numbered lines, "……另有 N 件" when cut, the dashboard link and the @-mentions. */
@@ -112,16 +118,16 @@ export function composeReminder(
   sections: ReminderSection[],
   opts: { markdown: boolean; dashboard: string; mentions: string[]; maxBytes: number; cap?: number },
 ): string {
-  const cap = opts.cap ?? 10;
+  const cap = opts.cap ?? REMINDER_LIST_CAP;
   const mentions = opts.mentions.length ? `\n${opts.mentions.map((m) => `<@${m}>`).join(' ')}` : '';
   const footer = opts.markdown ? `[进度看板](${opts.dashboard})` : `进度看板：${opts.dashboard}`;
   return fitWithin(opts.maxBytes - utf8ByteLength(mentions), cap, (n) => {
     const parts: string[] = [];
     for (const s of sections) {
-      if (s.lines.length === 0) continue;
+      if (s.total === 0) continue;
       parts.push(opts.markdown ? `**${s.title}**` : s.title);
       parts.push(...s.lines.slice(0, n));
-      if (s.lines.length > n) parts.push(`……另有 ${s.lines.length - n} 件，见进度看板`);
+      if (s.total > Math.min(n, s.lines.length)) parts.push(`……另有 ${s.total - Math.min(n, s.lines.length)} 件，见进度看板`);
     }
     parts.push(footer);
     return parts.join('\n');

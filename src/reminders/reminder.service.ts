@@ -5,7 +5,7 @@ import type { DomainContext } from '../context';
 import { OPEN_STATUSES } from '../findings/finding.model';
 import { leadersRecipient, personRecipient, responsibleRecipient, unitRecipient, type Recipient } from './recipients';
 import { createReminderRecords, type ReminderRecord, type ReminderRecords } from './reminder-record.model';
-import { actLine, composeReminder, escalationLine, type ReminderItem, type ReminderSection } from './reminder.messages';
+import { actLine, composeReminder, escalationLine, REMINDER_LIST_CAP, type ReminderItem, type ReminderSection } from './reminder.messages';
 import { escalationKey, lookAheadHours, REMINDER_PROJECTION, slotKey, slotsOf, type ReminderFinding, type SlotDue } from './reminder.rules';
 
 /** What one run sent: a message per recipient, with the findings it names. */
@@ -92,9 +92,12 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
   }
   if (byRecipient.size === 0) return result;
 
-  const texts = await textsOf(ctx, [...byRecipient.values()].flatMap((e) => [...e.act, ...e.escalated].map((p) => p.finding.no)));
+  // Only the findings a message will list need their text.
+  const planned = [...byRecipient.values()].map((e) => ({ ...e, sections: sectionsFor(e.to, e.act, e.escalated) }));
+  const listed = planned.flatMap((e) => e.sections.flatMap((sec) => sec.plans.slice(0, REMINDER_LIST_CAP)));
+  const texts = await textsOf(ctx, listed.map((p) => p.finding.no));
   // Leaders read how many reminders really went out (after a restart or on a first run, fewer than the slots).
-  const sentCounts = await records.countSent(plans.filter((p) => won.escalations.has(escalationKey(p.due))).map((p) => slotKey({ ...p.due, slot: '' })));
+  const sentCounts = await records.countSent(listed.filter((p) => won.escalations.has(escalationKey(p.due))).map((p) => slotKey({ ...p.due, slot: '' })));
   const item = (p: Planned): ReminderItem => ({
     due: p.due,
     finding: { ...p.finding, text: texts.get(p.finding.no) ?? '' },
@@ -104,11 +107,15 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
   const unitOf = (f: ReminderFinding): string => f.departments[0] ?? '待分派';
   const nameOf = (userid: string): string => ctx.directory.displayName(userid);
 
-  for (const { to, act, escalated } of byRecipient.values()) {
+  for (const { to, act, escalated, sections: planSections } of planned) {
     const markdown = to.format === 'markdown';
-    const sections = sectionsFor(to, act, escalated, (p, i) => actLine(i, item(p), timeline.dayHours, markdown, unitOf), (p, i) =>
-      escalationLine(i, item(p), timeline.dayHours, markdown, unitOf, nameOf),
-    );
+    const sections: ReminderSection[] = planSections.map((sec) => ({
+      title: sec.title,
+      total: sec.plans.length,
+      lines: sec.plans
+        .slice(0, REMINDER_LIST_CAP)
+        .map((p, i) => (sec.escalation ? escalationLine(i + 1, item(p), timeline.dayHours, markdown, unitOf, nameOf) : actLine(i + 1, item(p), timeline.dayHours, markdown, unitOf))),
+    }));
     const content = composeReminder(sections, { markdown, dashboard: ctx.links.dashboard(), mentions: act.length ? to.mentions : [], maxBytes: to.maxBytes });
     const keys = [...act.map((p) => slotKey(p.due)), ...escalated.map((p) => escalationKey(p.due))].sort();
     const dedupeKey = `remind:${to.key}:${createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 24)}`;
@@ -149,34 +156,29 @@ function escalationRecipients(ctx: DomainContext, f: ReminderFinding, to: Recipi
   return result;
 }
 
-function sectionsFor(
-  to: Recipient,
-  act: Planned[],
-  escalated: Planned[],
-  actLineOf: (p: Planned, i: number) => string,
-  escalationLineOf: (p: Planned, i: number) => string,
-): ReminderSection[] {
+/** The sections of a recipient's message, each with its findings in the order they are listed. */
+function sectionsFor(to: Recipient, act: Planned[], escalated: Planned[]): { title: string; plans: Planned[]; escalation: boolean }[] {
   // The earliest deadline first (the most overdue); without one, the longest waiting.
   const deadline = (p: Planned) => p.finding.deadline?.getTime() ?? Infinity;
   const sorted = (list: Planned[]) => [...list].sort((a, b) => deadline(a) - deadline(b) || b.due.hours - a.due.hours || a.finding.no - b.finding.no);
-  const lines = (list: Planned[], line: (p: Planned, i: number) => string) => sorted(list).map((p, i) => line(p, i + 1));
-  const escalations: ReminderSection = {
+  const escalations = {
     title: to.key === 'leaders' ? `【督办】${escalated.length} 件问题多次催办仍未办结` : `【督办】${escalated.length} 件问题多次催办仍未办结，已报告镇领导`,
-    lines: lines(escalated, escalationLineOf),
+    plans: sorted(escalated),
+    escalation: true,
   };
   if (to.key === 'leaders') {
     const triage = act.filter((p) => p.due.kind === 'triage');
     const other = act.filter((p) => p.due.kind !== 'triage');
     return [
       escalations,
-      { title: `【待分派】${triage.length} 件问题等待镇领导分派`, lines: lines(triage, actLineOf) },
+      { title: `【待分派】${triage.length} 件问题等待镇领导分派`, plans: sorted(triage), escalation: false },
       // Leaders standing in for a unit or reporter the bot cannot reach.
-      { title: `【催办】${other.length} 件问题待办理（无法直接通知责任人）`, lines: lines(other, actLineOf) },
+      { title: `【催办】${other.length} 件问题待办理（无法直接通知责任人）`, plans: sorted(other), escalation: false },
     ];
   }
   const confirm = act.every((p) => p.due.kind === 'confirm');
   const title = confirm ? `【待销号】您报告的 ${act.length} 件问题已反馈整改完成，请核实` : `【催办】${to.name} ${act.length} 件待办`;
-  return [{ title, lines: lines(act, actLineOf) }, escalations];
+  return [{ title, plans: sorted(act), escalation: false }, escalations];
 }
 
 async function claim(records: ReminderRecords, plans: Planned[], now: Date): Promise<{ slots: Set<string>; escalations: Set<string> }> {
