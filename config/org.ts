@@ -30,6 +30,8 @@ const departmentSchema = z
     }),
     target: targetSchema,
     members: z.array(userid).default([]),
+    /** This unit's findings are closed (销号) only once a rectification photo is attached. */
+    evidenceBeforeClose: z.boolean().optional(),
   })
   .strict();
 
@@ -47,8 +49,18 @@ const districtSchema = z
     target: targetSchema,
     members: z.array(userid).default([]),
     villages: z.array(villageSchema).default([]),
+    evidenceBeforeClose: z.boolean().optional(),
   })
   .strict();
+
+/** Evidence photos; off unless the town asks for them. */
+const evidenceSchema = z
+  .object({
+    /** Every finding needs a rectification photo before 销号 (a unit can also ask for it alone). */
+    requiredBeforeClose: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
 
 const reminderSchema = z
   .object({
@@ -80,6 +92,7 @@ export const orgSchema = z
     departments: z.array(departmentSchema).min(1, '至少需要一个部门 / at least one department'),
     districts: z.array(districtSchema).default([]),
     reminders: reminderSchema,
+    evidence: evidenceSchema,
   })
   .strict()
   .superRefine((org, ctx) => {

@@ -4,6 +4,7 @@ import { replyToOf, tell } from '../src/findings/finding.service';
 import type { InboundEvent } from '../src/wecom/events';
 import { handleCardClick } from './card-click.handler';
 import type { HandlerContext } from './context';
+import { handleImage } from './image.handler';
 import { handleHelp, handleQuery, handleStats, handleTodo } from './query.handler';
 import { handleReport } from './report.handler';
 import { handleReroute } from './reroute.handler';
@@ -57,9 +58,7 @@ export async function handleInbound(event: InboundEvent, domain: DomainContext):
     case 'card_click':
       return handleCardClick(event, ctx);
     case 'image':
-      // Evidence photos are attached by the evidence handler (forms and evidence issue).
-      ctx.logger.info('收到图片');
-      return;
+      return handleImage(event, ctx);
     case 'enter':
     case 'other':
       return;

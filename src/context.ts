@@ -1,12 +1,14 @@
 import type { WorkCalendar } from './calendar/work-calendar';
 import type { Clock } from './clock';
 import type { ClaimRepository } from './db/claims';
+import type { EvidenceRepository } from './evidence/evidence.repository';
 import type { FindingRepository } from './findings/finding.repository';
 import type { Logger } from './logger';
 import type { Directory } from './org/directory';
 import type { Outbox } from './outbox/outbox';
 import type { createCorrectionRepository } from './routing/correction.repository';
 import type { createRouter } from './routing/router';
+import type { WeComClient } from './wecom/wecom.client';
 
 /**
  * What handlers, the domain and jobs are given: repositories, the outbound port, the clock, the
@@ -25,6 +27,10 @@ export interface DomainContext {
   links: Links;
   /** Whether the self-built app can send to people (real app or simulator); without it only groups get messages. */
   appMessaging: boolean;
+  /** Evidence photos of findings (GridFS). */
+  evidence: EvidenceRepository;
+  /** Where photos sent in chat are fetched (media/get). */
+  media: Pick<WeComClient, 'getMedia'>;
 }
 
 export interface Links {

@@ -14,9 +14,11 @@ import { createLinks, type DomainContext } from './context';
 import { createClaimRepository } from './db/claims';
 import { openDatabase, pingDatabase } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-db';
+import { createEvidenceRepository } from './evidence/evidence.repository';
 import { createFindingRepository } from './findings/finding.repository';
 import { createApp } from './http/app';
 import { createFindingsRouter } from './http/findings.routes';
+import { createWebRouters } from './http/web.routes';
 import { createInbox, type Inbox } from './inbox/inbox';
 import { createLogger, type Logger } from './logger';
 import { createDirectory } from './org/directory';
@@ -25,6 +27,7 @@ import { createWeComTransport } from './outbox/wecom.transport';
 import { createCorrectionRepository } from './routing/correction.repository';
 import { createRouter } from './routing/router';
 import { startScheduler, type Scheduler } from './scheduler';
+import { SIM_OAUTH_AUTHORIZE_PATH } from './simulator/sim.routes';
 import { createSimulator, simulatorBanner } from './simulator/simulator';
 import { createBotConnection } from './wecom/bot-connection';
 import { createWeComCallbackRouter } from './wecom/callback.routes';
@@ -130,6 +133,13 @@ export function createService(options: ServiceOptions): Service {
           logger,
         }),
         createFindingsRouter(domain, config.adminToken),
+        ...createWebRouters({
+          domain,
+          client: wired.client,
+          config,
+          app: wecomConfig.wecom.app,
+          oauthAuthorizeUrl: simulator ? SIM_OAUTH_AUTHORIZE_PATH : undefined,
+        }),
         ...(simulator?.routers ?? []),
       ];
       const app = createApp({ logger, databaseReady: () => pingDatabase(db), routers });
@@ -219,6 +229,8 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     calendar,
     links: createLinks(config.publicBaseUrl),
     appMessaging: Boolean(config.wecom.app) || config.simulator,
+    evidence: createEvidenceRepository(connection),
+    media: client,
   };
   const inbox = createInbox({ connection, claims, clock, logger, handle: (event) => handleInbound(event, domain) });
   const inboxWorker = startWorker('inbox', () => inbox.processPending(clock.now()), { intervalMs: 5_000, logger });

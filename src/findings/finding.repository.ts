@@ -67,7 +67,10 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
         const last = await model.findOne({}, { no: 1 }).sort({ no: -1 }).lean<{ no: number }>().exec();
         const no = (last?.no ?? 0) + 1;
         try {
-          const doc = await model.create({ ...input, no, version: 0, history: input.history ?? [] });
+          // Times come from the clock, not mongoose's own timestamps (which read the system time).
+          const at = clock.now();
+          const doc = new model({ ...input, no, version: 0, history: input.history ?? [], createdAt: at, updatedAt: at });
+          await doc.save({ timestamps: false });
           return { finding: doc.toObject() as unknown as Finding, created: true };
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
@@ -85,7 +88,7 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
       const filter: Record<string, unknown> = { no, version: expected.version };
       if (expected.status) filter.status = { $in: expected.status };
       const result = await model
-        .updateOne(filter, { $set: { ...set, version: expected.version + 1, updatedAt: clock.now() }, $push: { history: entry } })
+        .updateOne(filter, { $set: { ...set, version: expected.version + 1, updatedAt: clock.now() }, $push: { history: entry } }, { timestamps: false })
         .exec();
       if (result.modifiedCount !== 1) return null;
       return model.findOne({ no }).lean<Finding>().exec();

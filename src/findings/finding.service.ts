@@ -2,6 +2,7 @@ import { findItem, isDistrictTask, isTaskNo, type TaskNo } from '../../config/di
 import type { Target } from '../../config/org';
 import type { DomainContext } from '../context';
 import { AppError } from '../errors';
+import { missingEvidence } from '../evidence/evidence.policy';
 import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
 import type { RouteResult } from '../routing/router';
 import type { FindingDoc } from './finding.model';
@@ -181,7 +182,7 @@ export interface ActResult {
 export async function act(ctx: DomainContext, no: number, action: Action, actor: string, note: string, messageText: string): Promise<ActResult> {
   const f = await ctx.findings.get(no);
   if (!f) return { ok: false, message: `没有第 ${no} 号问题，请核对编号。` };
-  const why = refusal(action, f, actor, ctx.directory, note);
+  const why = refusal(action, f, actor, ctx.directory, note) ?? (action === 'close' ? await missingEvidence(ctx.directory.org, ctx.evidence, f) : null);
   if (why) return { ok: false, message: why };
 
   const rule = RULES[action];

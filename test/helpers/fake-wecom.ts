@@ -24,6 +24,18 @@ export interface FakeWeCom {
   toUser(userid: string): Received[];
   clear(): void;
   close(): Promise<void>;
+  /**
+   * OAuth: who WeCom's page at `$base/connect/oauth2/authorize` signs in as (it redirects to
+   * redirect_uri with a code and the state); null refuses. auth/getuserinfo turns a code into
+   * that userid, once.
+   */
+  signInAs(userid: string | null): void;
+  /** A code as the OAuth page would hand out, for tests that call the redirect_uri themselves. */
+  issueOAuthCode(userid: string): string;
+  /** What the OAuth page was asked (each request's query parameters). */
+  oauthRequests: URLSearchParams[];
+  /** A file media/get answers for this media_id. */
+  putMedia(mediaId: string, buffer: Buffer, contentType?: string): void;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -46,6 +58,16 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
   const received: Received[] = [];
   let down: false | true | { errcode: number } = false;
   let refused = 0;
+  let oauthUser: string | null = null;
+  let codeSeq = 0;
+  const oauthCodes = new Map<string, string>();
+  const oauthRequests: URLSearchParams[] = [];
+  const media = new Map<string, { buffer: Buffer; contentType: string }>();
+  const issueOAuthCode = (userid: string): string => {
+    const code = `FAKECODE${++codeSeq}`;
+    oauthCodes.set(code, userid);
+    return code;
+  };
 
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -54,6 +76,19 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(json));
     };
+    if (url.pathname === '/connect/oauth2/authorize') {
+      oauthRequests.push(url.searchParams);
+      const back = url.searchParams.get('redirect_uri');
+      if (!back || !oauthUser) {
+        res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+        return res.end('fake oauth: nobody to sign in as');
+      }
+      const target = new URL(back);
+      target.searchParams.set('code', issueOAuthCode(oauthUser));
+      target.searchParams.set('state', url.searchParams.get('state') ?? '');
+      res.writeHead(302, { location: target.toString() });
+      return res.end();
+    }
     if (down) {
       refused++;
       if (down === true) return reply(500, { errcode: -1, errmsg: 'system busy' });
@@ -76,6 +111,18 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
       case 'aibot/response': // a smart bot's response_url
         received.push({ api: path, to: url.searchParams.get('response_code') ?? '', body, content: contentOf(body) });
         return reply(200, { errcode: 0, errmsg: 'ok' });
+      case 'auth/getuserinfo': {
+        const code = url.searchParams.get('code') ?? '';
+        const userid = oauthCodes.get(code);
+        oauthCodes.delete(code);
+        return userid ? reply(200, { errcode: 0, errmsg: 'ok', userid }) : reply(200, { errcode: 40029, errmsg: 'invalid code' });
+      }
+      case 'media/get': {
+        const file = media.get(url.searchParams.get('media_id') ?? '');
+        if (!file) return reply(200, { errcode: 40007, errmsg: 'invalid media_id' });
+        res.writeHead(200, { 'content-type': file.contentType, 'content-disposition': 'attachment; filename="photo.jpg"' });
+        return res.end(file.buffer);
+      }
       case 'webhook/send':
         received.push({ api: path, to: url.searchParams.get('key') ?? '', body, content: contentOf(body) });
         return reply(200, { errcode: 0, errmsg: 'ok' });
@@ -95,6 +142,14 @@ export async function startFakeWeCom(): Promise<FakeWeCom> {
     },
     setDown(value) {
       down = value;
+    },
+    signInAs(userid) {
+      oauthUser = userid;
+    },
+    issueOAuthCode,
+    oauthRequests,
+    putMedia(mediaId, buffer, contentType = 'image/jpeg') {
+      media.set(mediaId, { buffer, contentType });
     },
     toWebhook: (key) => received.filter((r) => r.api === 'webhook/send' && r.to === key),
     toUser: (userid) => received.filter((r) => r.api === 'message/send' && r.to.split('|').includes(userid)),

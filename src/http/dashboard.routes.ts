@@ -1,0 +1,129 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import type { DomainContext } from '../context';
+import { loadDashboard } from '../dashboard/dashboard.query';
+import { parseFindingFilter } from '../dashboard/finding-filter';
+import { AppError } from '../errors';
+import { checkPhoto, evidenceKindFor, evidenceRequiredBeforeClose, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_FINDING, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
+import type { Finding } from '../findings/finding.repository';
+import { dashboardPage } from '../web/dashboard.template';
+import { findingPage } from '../web/finding.template';
+import { sendLedger } from './export.routes';
+import { requireCsrf } from './form.routes';
+import { readMultipart } from './multipart';
+import type { SessionManager } from './session';
+import { htmlPages, maySeeFinding, scopeQuery, seesEverything, sendPage, viewerOf, whoLine, type Viewer, type WebAuth } from './viewer';
+
+/**
+ * Progress for leaders (WeCom OAuth session or the admin token); other members see their own
+ * units' findings and their own reports.
+ *   GET  /dashboard                          totals, 办结率, overdue, trend, list (filters in the query)
+ *   GET  /dashboard/ledger.xlsx              the ledger for the same filters (numbers masked unless admin)
+ *   GET  /dashboard/findings/:no             one finding: facts, history, photos (the links in messages)
+ *   GET  /dashboard/findings/:no/photos/:id  one photo
+ *   POST /dashboard/findings/:no/photos      add photos (reporter, leaders, the responsible units)
+ */
+export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAuth; sessions: SessionManager; timeZone: string }): Router {
+  const { domain, auth, sessions, timeZone } = deps;
+  const { directory } = domain;
+  const router = new Router({ prefix: '/dashboard' });
+  router.use(htmlPages(), auth.page());
+
+  async function visibleFinding(ctx: Context, v: Viewer): Promise<Finding> {
+    const no = Number(ctx.params.no);
+    if (!Number.isSafeInteger(no) || no < 1) throw new AppError('not_found', '没有这个问题编号');
+    const f = await domain.findings.get(no);
+    if (!f) throw new AppError('not_found', `没有第 ${no} 号问题`);
+    if (!maySeeFinding(v, f, directory)) throw new AppError('forbidden', `第 ${no} 号问题只有报告人、责任单位和镇领导可以查看。`);
+    return f;
+  }
+
+  /** Members who may add photos to this finding now: its reporter, leaders, its responsible people. */
+  const mayAddPhotos = (v: Viewer, f: Finding): v is Extract<Viewer, { kind: 'member' }> =>
+    v.kind === 'member' && f.status !== 'closed' && f.status !== 'cancelled' && maySeeFinding(v, f, directory);
+
+  router.get('/', async (ctx) => {
+    const v = viewerOf(ctx);
+    const filter = parseFindingFilter(ctx.query);
+    const now = domain.clock.now();
+    const started = performance.now();
+    const data = await loadDashboard(domain.findings.model, directory, filter, { now, timeZone, scope: scopeQuery(v) });
+    ctx.state.log.debug({ ms: Math.round(performance.now() - started), total: data.totals.total }, 'dashboard loaded');
+    sendPage(ctx, dashboardPage({
+      town: directory.town,
+      nonce: ctx.state.nonce ?? '',
+      who: whoLine(v),
+      scoped: !seesEverything(v),
+      filter,
+      data,
+      now,
+      options: { units: directory.units().map((u) => u.name), villages: directory.villages().map((x) => ({ name: x.name, district: x.district })) },
+    }));
+  });
+
+  router.get('/ledger.xlsx', (ctx) => {
+    const v = viewerOf(ctx);
+    sendLedger(ctx, domain, { scope: scopeQuery(v), mask: v.kind !== 'admin', timeZone });
+  });
+
+  router.get('/findings/:no', async (ctx) => {
+    const v = viewerOf(ctx);
+    const f = await visibleFinding(ctx, v);
+    const photos = await domain.evidence.list(f.no);
+    sendPage(ctx, findingPage({
+      town: directory.town,
+      nonce: ctx.state.nonce ?? '',
+      who: whoLine(v),
+      finding: f,
+      photos,
+      name: (userid) => directory.displayName(userid),
+      sent: ctx.query.sent === '1' && (v.kind === 'admin' || v.userid === f.reporter),
+      upload: mayAddPhotos(v, f)
+        ? { csrf: sessions.csrfToken(v.session), kind: evidenceKindFor(directory, f, v.userid) === 'rectification' ? '整改照片' : '问题照片' }
+        : null,
+      evidenceRequired: evidenceRequiredBeforeClose(directory.org, f.departments),
+    }));
+  });
+
+  router.get('/findings/:no/photos/:id', async (ctx) => {
+    const v = viewerOf(ctx);
+    const f = await visibleFinding(ctx, v);
+    const photo = await domain.evidence.get(String(ctx.params.id));
+    if (!photo || photo.findingNo !== f.no) throw new AppError('not_found', '没有这张照片');
+    ctx.type = photo.contentType;
+    ctx.length = photo.size;
+    ctx.set('Cache-Control', 'private, max-age=86400');
+    ctx.set('Content-Disposition', `inline; filename="${photo.filename.replace(/[^\w.-]/g, '_')}"`);
+    ctx.body = domain.evidence.open(photo.id);
+  });
+
+  router.post('/findings/:no/photos', async (ctx) => {
+    const v = viewerOf(ctx);
+    const f = await visibleFinding(ctx, v);
+    if (!mayAddPhotos(v, f)) throw new AppError('forbidden', f.status === 'closed' || f.status === 'cancelled' ? '该问题已办结，不能再上传照片' : '您不能为该问题上传照片');
+    const body = await readMultipart(ctx, { files: MAX_PHOTOS_PER_UPLOAD, fileSize: MAX_PHOTO_BYTES, fields: 5, fieldSize: 1024 });
+    requireCsrf(v, sessions, body.fields.csrf);
+    const photos = body.files.filter((p) => p.field === 'photos').map((p) => ({ ...p, type: checkPhoto(p.buffer, p.filename) }));
+    if (photos.length === 0) throw new AppError('bad_request', '请选择要上传的照片');
+    if ((await domain.evidence.count(f.no)) + photos.length > MAX_PHOTOS_PER_FINDING) throw new AppError('bad_request', `每个问题最多 ${MAX_PHOTOS_PER_FINDING} 张照片`);
+    const kind = evidenceKindFor(directory, f, v.userid);
+    const now = domain.clock.now();
+    for (const [i, p] of photos.entries()) {
+      await domain.evidence.add({
+        findingNo: f.no,
+        kind,
+        by: v.userid,
+        source: 'page',
+        at: now,
+        buffer: p.buffer,
+        contentType: p.type.contentType,
+        filename: `${f.no}-page-${now.getTime()}-${i + 1}.${p.type.extension}`,
+      });
+    }
+    ctx.state.log.info({ no: f.no, photos: photos.length, kind }, 'photos added on the finding page');
+    ctx.status = 303;
+    ctx.redirect(`/dashboard/findings/${f.no}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,120 @@
+import type { CountRow, Counts, DashboardData, FindingRow } from '../dashboard/dashboard.query';
+import { filterQueryString, type FindingFilterParams } from '../dashboard/finding-filter';
+import { STATUS_LABEL, type FindingStatus } from '../findings/finding.model';
+import { formatDate, formatTime, itemLabel, summary } from '../findings/messages';
+import { maskPersonalNumbers } from '../privacy/mask';
+import { html, type SafeHtml } from './html';
+import { page } from './layout.template';
+import { SERIES_COLORS, trendChart } from './trend-chart.template';
+
+export interface DashboardView {
+  town: string;
+  nonce: string;
+  who: SafeHtml | string;
+  /** Only their own units' findings are shown (a member who is not a leader). */
+  scoped: boolean;
+  filter: FindingFilterParams;
+  data: DashboardData;
+  now: Date;
+  options: { units: string[]; villages: { name: string; district: string }[] };
+}
+
+const STATUS_OPTIONS: { value: string; label: string }[] = [
+  { value: 'open', label: '未办结' },
+  { value: 'overdue', label: '已超期' },
+  ...(Object.entries(STATUS_LABEL) as [FindingStatus, string][]).map(([value, label]) => ({ value, label })),
+];
+
+const percent = (rate: number | null): string => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
+const openCount = (c: Counts): number => c.byStatus.triage + c.byStatus.dispatched + c.byStatus.accepted + c.byStatus.rectified;
+
+function select(name: string, label: string, current: string | number | undefined, options: { value: string; label: string }[]): SafeHtml {
+  return html`<div><label for="f-${name}">${label}</label><select id="f-${name}" name="${name}"><option value="">全部</option>${options.map(
+    (o) => html`<option value="${o.value}"${String(current ?? '') === o.value ? html` selected` : ''}>${o.label}</option>`,
+  )}</select></div>`;
+}
+
+function countTable(title: string, rows: CountRow[], link: ((row: CountRow) => string) | null, testId: string): SafeHtml {
+  return html`<section class="card" data-testid="${testId}"><h2>${title}</h2><div class="scroll"><table>
+<thead><tr><th>名称</th><th class="num">总数</th><th class="num">未办结</th><th class="num">超期</th><th class="num">已销号</th><th class="num">办结率</th></tr></thead>
+<tbody>${rows.map(
+    (r) => html`<tr><td>${link ? html`<a href="${link(r)}">${r.label}</a>` : r.label}</td><td class="num">${r.counts.total}</td><td class="num">${openCount(r.counts)}</td>
+<td class="num">${r.counts.overdue ? html`<span class="badge overdue">${r.counts.overdue}</span>` : '0'}</td><td class="num">${r.counts.byStatus.closed}</td><td class="num">${percent(r.counts.rate)}</td></tr>`,
+  )}</tbody></table></div></section>`;
+}
+
+export function statusBadge(status: FindingStatus): SafeHtml {
+  return html`<span class="badge${status === 'closed' ? ' closed' : ''}">${STATUS_LABEL[status]}</span>`;
+}
+
+function findingRows(items: FindingRow[], now: Date): SafeHtml {
+  return html`${items.map((f) => {
+    const late = f.deadline && new Date(f.deadline) < now && (f.status === 'dispatched' || f.status === 'accepted');
+    return html`<tr><td class="num"><a href="/dashboard/findings/${f.no}">${f.no}</a></td><td>${statusBadge(f.status)}${late ? html` <span class="badge overdue">超期</span>` : ''}${f.urgency === 'urgent' ? html` <span class="badge urgent">紧急</span>` : ''}</td>
+<td>${f.village ?? '—'}</td><td><a href="/dashboard/findings/${f.no}">${maskPersonalNumbers(summary(f.text, 40))}</a><div class="muted small">${itemLabel(f.task, f.item)}</div></td>
+<td class="hide-narrow">${f.departments[0] ?? '待分派'}</td><td class="num hide-narrow">${formatDate(f.createdAt)}</td><td class="num">${formatDate(f.deadline)}</td></tr>`;
+  })}`;
+}
+
+const FINDING_HEAD = html`<thead><tr><th class="num">编号</th><th>状态</th><th>村</th><th>问题</th><th class="hide-narrow">牵头单位</th><th class="num hide-narrow">发现</th><th class="num">时限</th></tr></thead>`;
+
+export function dashboardPage(v: DashboardView): string {
+  const { data, filter } = v;
+  const t = data.totals;
+  const keep = (extra: Record<string, string | number | undefined>): string => `/dashboard${filterQueryString(filter, extra)}`;
+  const tiles: { label: string; value: string | number; warn?: boolean; id: string }[] = [
+    { id: 'total', label: '问题总数', value: t.total },
+    { id: 'triage', label: '待分派', value: t.byStatus.triage },
+    { id: 'dispatched', label: '待签收', value: t.byStatus.dispatched },
+    { id: 'accepted', label: '整改中', value: t.byStatus.accepted },
+    { id: 'rectified', label: '待销号', value: t.byStatus.rectified },
+    { id: 'closed', label: '已销号', value: t.byStatus.closed },
+    { id: 'cancelled', label: '已撤销', value: t.byStatus.cancelled },
+    { id: 'overdue', label: '超期未办', value: t.overdue, warn: t.overdue > 0 },
+    { id: 'rate', label: '办结率', value: percent(t.rate) },
+  ];
+
+  const body = html`
+${v.scoped ? html`<div class="ok small">仅显示本单位负责及本人上报的问题。</div>` : ''}
+<section class="card"><form method="get" action="/dashboard" class="filters" data-testid="filters">
+${select('status', '状态', filter.status, STATUS_OPTIONS)}
+${select('department', '责任单位', filter.department, v.options.units.map((u) => ({ value: u, label: u })))}
+${select('task', '任务', filter.task, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ value: String(n), label: itemLabel(n, null) })))}
+${select('village', '村', filter.village, v.options.villages.map((x) => ({ value: x.name, label: `${x.name}（${x.district}）` })))}
+<div><label for="f-from">发现日期从</label><input type="date" id="f-from" name="from" value="${filter.from ?? ''}"></div>
+<div><label for="f-to">至</label><input type="date" id="f-to" name="to" value="${filter.to ?? ''}"></div>
+<div><button type="submit">筛选</button> <a class="button secondary" href="/dashboard">清除</a></div>
+</form>
+<p class="small"><a href="/dashboard/ledger.xlsx${filterQueryString(filter)}">导出整改台账（Excel，按当前筛选）</a> · <a href="/form">上报问题</a></p></section>
+
+<section class="card" data-testid="totals"><h2>总体情况</h2><div class="tiles">${tiles.map(
+    (x) => html`<div class="tile${x.warn ? ' warn' : ''}" data-tile="${x.id}"><span class="muted small">${x.label}</span><b>${x.value}</b></div>`,
+  )}</div></section>
+
+<section class="card chart" data-testid="trend"><h2>每日新增与销号</h2>
+<div class="legend"><span><i class="dot-created"></i>新增 ${data.trend.created.reduce((a, b) => a + b, 0)}</span><span><i class="dot-closed"></i>销号 ${data.trend.closed.reduce((a, b) => a + b, 0)}</span></div>
+${trendChart(data.trend)}</section>
+
+${countTable('按责任单位（牵头）', data.byUnit, (r) => keep({ department: r.key, page: undefined }), 'by-unit')}
+${countTable('按管区（问题所在村）', data.byDistrict, null, 'by-district')}
+${countTable('按任务', data.byTask, (r) => (/^\d$/.test(r.key) ? keep({ task: r.key, page: undefined }) : keep({})), 'by-task')}
+
+<section class="card" data-testid="overdue"><h2>超期未办（${data.overdue.total}）</h2>
+${data.overdue.items.length === 0 ? html`<p class="muted">没有超期的问题。</p>` : html`<div class="scroll"><table>${FINDING_HEAD}<tbody>${findingRows(data.overdue.items, v.now)}</tbody></table></div>
+${data.overdue.total > data.overdue.items.length ? html`<p class="small"><a href="${keep({ status: 'overdue', page: undefined })}">查看全部超期问题</a></p>` : ''}`}
+</section>
+
+<section class="card" data-testid="list"><h2>问题清单（${data.list.total}）</h2>
+${data.list.items.length === 0 ? html`<p class="muted">没有符合条件的问题。</p>` : html`<div class="scroll"><table>${FINDING_HEAD}<tbody>${findingRows(data.list.items, v.now)}</tbody></table></div>`}
+<div class="pager">${data.list.page > 1 ? html`<a class="button secondary" href="${keep({ page: data.list.page - 1 })}">上一页</a>` : html`<span></span>`}
+<span class="muted small">第 ${data.list.page} / ${data.list.pages} 页</span>
+${data.list.page < data.list.pages ? html`<a class="button secondary" href="${keep({ page: data.list.page + 1 })}">下一页</a>` : html`<span></span>`}</div>
+</section>`;
+
+  return page({
+    title: `${v.town}“回头看”问题整改进度`,
+    nonce: v.nonce,
+    who: v.who,
+    body: html`${body}<style nonce="${v.nonce}">.dot-created{background:${SERIES_COLORS.created}}.dot-closed{background:${SERIES_COLORS.closed}}</style>`,
+  });
+}

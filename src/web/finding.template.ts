@@ -1,0 +1,78 @@
+import type { EvidenceFile } from '../evidence/evidence.repository';
+import { MAX_PHOTO_BYTES, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
+import type { Finding } from '../findings/finding.repository';
+import { formatDate, formatTime, itemLabel } from '../findings/messages';
+import { maskIdNumber, maskPersonalNumbers } from '../privacy/mask';
+import { statusBadge } from './dashboard.template';
+import { html, type SafeHtml } from './html';
+import { page } from './layout.template';
+
+export interface FindingView {
+  town: string;
+  nonce: string;
+  who: SafeHtml | string;
+  finding: Finding;
+  photos: EvidenceFile[];
+  name(userid: string): string;
+  /** Just submitted from the form: say so, with where it went. */
+  sent: boolean;
+  /** Set when the viewer may add photos here: the form's CSRF token. */
+  upload: { csrf: string; kind: '整改照片' | '问题照片' } | null;
+  evidenceRequired: boolean;
+}
+
+function units(f: Finding): string {
+  if (f.departments.length === 0) return '待分派';
+  const [lead, ...assist] = f.departments;
+  return assist.length ? `${lead}（牵头）；${assist.join('、')}（配合）` : `${lead}（牵头）`;
+}
+
+function sentBanner(f: Finding): SafeHtml {
+  if (f.status === 'triage') {
+    return html`<div class="ok" data-testid="sent">已提交，编号 <b>${f.no}</b>。暂未能自动确定归属，已请镇领导分派，分派后会通知您。</div>`;
+  }
+  return html`<div class="ok" data-testid="sent">已提交，编号 <b>${f.no}</b>。已交办：${units(f)}，整改时限 ${formatDate(f.deadline)}。办理进展会在企业微信里通知您。</div>`;
+}
+
+export function findingPage(v: FindingView): string {
+  const f = v.finding;
+  const facts: [string, SafeHtml | string][] = [
+    ['状态', statusBadge(f.status)],
+    ['归类', itemLabel(f.task, f.item)],
+    ['责任单位', units(f)],
+    ['村', f.village ? `${f.village}${f.cadre ? `（包村干部 ${v.name(f.cadre)}）` : ''}` : '—'],
+    ...(f.household && (f.household.name || f.household.idNumber)
+      ? ([['农户', `${f.household.name ?? ''}${f.household.idNumber ? ` ${maskIdNumber(f.household.idNumber)}` : ''}`]] as [string, string][])
+      : []),
+    ['紧急程度', f.urgency === 'urgent' ? html`<span class="badge urgent">紧急</span>` : '一般'],
+    ['报告人', v.name(f.reporter)],
+    ['发现时间', formatTime(f.createdAt)],
+    ['整改时限', formatDate(f.deadline)],
+    ...(f.rectifyNote ? ([['整改措施', maskPersonalNumbers(f.rectifyNote)]] as [string, string][]) : []),
+    ...(f.closedAt ? ([['销号时间', formatTime(f.closedAt)]] as [string, string][]) : []),
+  ];
+
+  const photoBlock = html`<section class="card" data-testid="photos"><h2>照片（${v.photos.length}）</h2>
+${v.evidenceRequired && !v.photos.some((p) => p.kind === 'rectification') && f.status !== 'closed' && f.status !== 'cancelled' ? html`<p class="small muted">本问题销号前须有整改照片。</p>` : ''}
+${v.photos.length === 0 ? html`<p class="muted">暂无照片。</p>` : html`<div class="photos">${v.photos.map(
+    (p) => html`<a href="/dashboard/findings/${f.no}/photos/${p.id}" target="_blank" rel="noopener"><img src="/dashboard/findings/${f.no}/photos/${p.id}" alt="${p.kind === 'rectification' ? '整改照片' : '问题照片'}（${v.name(p.by)} ${formatTime(p.at)}）" loading="lazy"></a>`,
+  )}</div>
+<p class="small muted">${v.photos.map((p, i) => `${i + 1}. ${p.kind === 'rectification' ? '整改' : '问题'}，${v.name(p.by)}，${formatTime(p.at)}`).join('；')}</p>`}
+${v.upload ? html`<form method="post" action="/dashboard/findings/${f.no}/photos" enctype="multipart/form-data">
+<input type="hidden" name="csrf" value="${v.upload.csrf}">
+<label for="more-photos">上传${v.upload.kind} <span class="hint">（最多 ${MAX_PHOTOS_PER_UPLOAD} 张，每张不超过 ${MAX_PHOTO_BYTES / 1024 / 1024} MB）</span></label>
+<input id="more-photos" type="file" name="photos" accept="image/*" multiple required>
+<button type="submit" class="secondary">上传</button></form>` : ''}
+</section>`;
+
+  const body = html`${v.sent ? sentBanner(f) : ''}
+<section class="card" data-testid="facts"><h2>第 ${f.no} 号问题</h2><dl class="facts">${facts.map(([k, val]) => html`<dt>${k}</dt><dd>${val}</dd>`)}</dl></section>
+<section class="card"><h2>问题描述</h2><p data-testid="text">${maskPersonalNumbers(f.text)}</p></section>
+${photoBlock}
+<section class="card" data-testid="history"><h2>办理记录</h2><ul class="history">${f.history.map(
+    (h) => html`<li><span class="muted small">${formatTime(h.at)}</span> ${h.by === 'system' ? '系统' : v.name(h.by)} <b>${h.action}</b>${h.note ? html`：${maskPersonalNumbers(h.note)}` : ''}</li>`,
+  )}</ul></section>
+<p><a class="button secondary" href="/dashboard">返回进度总览</a> <a class="button secondary" href="/form">继续上报</a></p>`;
+
+  return page({ title: `第 ${f.no} 号问题 · ${v.town}“回头看”`, nonce: v.nonce, who: v.who, body });
+}
