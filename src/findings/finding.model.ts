@@ -79,6 +79,8 @@ const findingSchema = new Schema(
 );
 findingSchema.index({ status: 1, deadline: 1 });
 findingSchema.index({ createdAt: 1 });
+// The dashboard's trend: findings closed per day in a window.
+findingSchema.index({ status: 1, closedAt: 1 });
 
 export interface HistoryEntry {
   at: Date;

@@ -53,7 +53,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 dl.facts{display:grid;grid-template-columns:7em 1fr;gap:6px 10px;margin:0}
 dl.facts dt{color:#646a73}
 dl.facts dd{margin:0}
-.chart svg{width:100%;height:auto;display:block}
+.chart svg{width:100%;max-width:760px;height:auto;display:block}
 .legend{font-size:14px;display:flex;gap:14px}
 .legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 .pager{display:flex;gap:8px;justify-content:space-between;margin-top:10px}
@@ -75,6 +75,7 @@ export function page(o: PageOptions): string {
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
 <meta name="referrer" content="same-origin">
+<link rel="icon" href="data:,">
 <title>${o.title}</title>
 <style nonce="${o.nonce}">${CSS}</style>
 </head><body>

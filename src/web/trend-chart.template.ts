@@ -14,8 +14,8 @@ function niceMax(n: number): number {
 const dayLabel = (iso: string): string => `${Number(iso.slice(5, 7))}/${Number(iso.slice(8, 10))}`;
 
 export function trendChart(trend: { days: string[]; created: number[]; closed: number[] }): SafeHtml {
-  const W = 640;
-  const H = 220;
+  const W = 480;
+  const H = 200;
   const left = 36;
   const right = 10;
   const top = 12;
@@ -33,7 +33,7 @@ export function trendChart(trend: { days: string[]; created: number[]; closed: n
 <g class="series-${name}"><path d="${line(values)}" fill="none" stroke="${SERIES_COLORS[name]}" stroke-width="2"/>
 ${values.map((v, i) => html`<circle cx="${fmt(x(i))}" cy="${fmt(y(v))}" r="${n > 45 ? 1.5 : 3}" fill="${SERIES_COLORS[name]}"><title>${dayLabel(trend.days[i] ?? '')} ${label} ${v}</title></circle>`)}</g>`;
 
-  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="每日新增与销号趋势" xmlns="http://www.w3.org/2000/svg" font-size="11" font-family="sans-serif">
+  return html`<svg viewBox="0 0 ${W} ${H}" role="img" aria-label="每日新增与销号趋势" xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif">
 <title>每日新增与销号趋势（${trend.days[0] ?? ''} 至 ${trend.days.at(-1) ?? ''}）</title>
 ${ticks.map((t) => html`<line x1="${left}" x2="${W - right}" y1="${fmt(y(t))}" y2="${fmt(y(t))}" stroke="#e5e6eb"/><text x="${left - 4}" y="${fmt(y(t) + 4)}" text-anchor="end" fill="#8f959e">${Number.isInteger(t) ? t : t.toFixed(1)}</text>`)}
 ${trend.days.map((d, i) => (i % labelEvery === 0 || i === n - 1 ? html`<text x="${fmt(x(i))}" y="${H - 8}" text-anchor="middle" fill="#8f959e">${dayLabel(d)}</text>` : ''))}

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ADMIN_TOKEN, AGENT_ID, startTestService, type TestService } from '../../helpers/service';
+import { startSimService, type SimService } from '../../helpers/sim-service';
 import { TEST_APP } from '../../helpers/wecom-signer';
 import { cookiesOf, signIn } from '../../helpers/web-session';
 
@@ -134,5 +135,36 @@ describe('web sign-in: WeCom OAuth sessions, the admin token, and refusals', () 
     expect(((await res.json()) as { error: { message: string } }).error.message).to.contain('登录');
     const list = (await (await t.api('/api/findings')).json()) as { items: unknown[] };
     expect(list.items).to.have.length(0);
+  });
+});
+
+describe('web sign-in in simulator mode: the member picker stands in for WeCom’s OAuth page', () => {
+  let s: SimService;
+
+  before(async () => {
+    s = await startSimService();
+  });
+  after(async () => {
+    await s.stop();
+  });
+
+  it('sends /dashboard to the picker on this server, and the picked member comes back signed in', async () => {
+    const first = await fetch(`${s.base}/dashboard`, { redirect: 'manual' });
+    expect(first.status).to.equal(302);
+    const picker = new URL(first.headers.get('location')!);
+    expect(`${picker.origin}${picker.pathname}`).to.equal(`${s.base}/sim/connect/oauth2/authorize`);
+    expect(picker.searchParams.get('state')).to.match(/^[A-Za-z0-9_-]{16,}$/);
+    const page = await (await fetch(picker)).text();
+    expect(page).to.contain('王振');
+    const pick = /href="([^"]*userid=wangzhen[^"]*)"/.exec(page)![1]!.replace(/&amp;/g, '&');
+    const back = await fetch(new URL(pick, s.base), { redirect: 'manual' });
+    const callback = new URL(back.headers.get('location')!);
+    expect(callback.pathname).to.equal('/auth/wecom');
+    const signedIn = await fetch(callback, { redirect: 'manual', headers: { cookie: `hk_oauth=${cookiesOf(first).hk_oauth}` } });
+    expect(signedIn.status).to.equal(302);
+    expect(signedIn.headers.get('location')).to.equal('/dashboard');
+    const dashboard = await fetch(`${s.base}/dashboard`, { headers: { cookie: `hk_session=${cookiesOf(signedIn).hk_session}` } });
+    expect(dashboard.status).to.equal(200);
+    expect(await dashboard.text()).to.contain('王振（领导）');
   });
 });
