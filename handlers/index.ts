@@ -1,5 +1,6 @@
 import { parseCommand } from '../src/commands/command-parser';
 import type { DomainContext } from '../src/context';
+import { isAppError } from '../src/errors';
 import { replyToOf, tell } from '../src/findings/finding.service';
 import type { InboundEvent } from '../src/wecom/events';
 import { handleCardClick } from './card-click.handler';
@@ -10,10 +11,27 @@ import { handleReport } from './report.handler';
 import { handleReroute } from './reroute.handler';
 import { handleTransition } from './transition.handler';
 
-/** One inbound event, whatever its channel, to its handler. Answers go back the way it came. */
+/**
+ * One inbound event, whatever its channel, to its handler. Answers go back the way it came. A
+ * refusal (bad input, not allowed) is answered and done; anything else is thrown so the inbox
+ * tries again later.
+ */
 export async function handleInbound(event: InboundEvent, domain: DomainContext): Promise<void> {
+  const ctx = handlerContext(event, domain);
+  try {
+    await dispatch(event, ctx);
+  } catch (err) {
+    if (isAppError(err) && err.status < 500) {
+      await ctx.reply(err.message);
+      return;
+    }
+    throw err;
+  }
+}
+
+function handlerContext(event: InboundEvent, domain: DomainContext): HandlerContext {
   let replies = 0;
-  const ctx: HandlerContext = {
+  return {
     ...domain,
     logger: domain.logger.child({ delivery: event.deliveryKey, from: event.from }),
     reply: (content) =>
@@ -25,6 +43,10 @@ export async function handleInbound(event: InboundEvent, domain: DomainContext):
         replyToOf(event),
       ),
   };
+}
+
+async function dispatch(event: InboundEvent, ctx: HandlerContext): Promise<void> {
+  const domain = ctx;
 
   if (!domain.directory.knows(event.from)) {
     ctx.logger.warn('发送者不在组织文件中');

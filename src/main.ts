@@ -142,7 +142,7 @@ export function createService(options: ServiceOptions): Service {
         }),
         ...(simulator?.routers ?? []),
       ];
-      const app = createApp({ logger, databaseReady: () => pingDatabase(db), routers });
+      const app = createApp({ logger, databaseReady: () => pingDatabase(db), routers, trustProxy: config.trustProxy });
       handle = app.callback();
 
       if (options.schedule !== false) {
@@ -251,11 +251,13 @@ function loadOrg(config: AppConfig, logger: Logger): OrgConfig {
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger();
+  // A terminal gets readable lines; a service manager or a pipe gets JSON.
+  const pretty = process.stdout.isTTY;
+  const logger = createLogger({ pretty });
   let service: Service;
   try {
     const config = loadConfigFromProcess();
-    service = createService({ config, logger: createLogger({ level: config.logLevel }) });
+    service = createService({ config, logger: createLogger({ level: config.logLevel, pretty }) });
     await service.start();
   } catch (err) {
     if (err instanceof ConfigError || err instanceof OrgConfigError) {

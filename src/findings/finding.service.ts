@@ -109,7 +109,9 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
     sourceKey: input.sourceKey,
     household: input.household ? { name: input.household.name ?? null, idNumber: input.household.idNumber ?? null } : null,
     urgency: input.urgency ?? 'normal',
-    replyTo: input.replyTo ?? null,
+    // A smart bot's response_url answers once, within the hour: it carries the receipt, and
+    // later notices go to the person through the app instead.
+    replyTo: input.replyTo && input.replyTo.kind !== 'bot_response' ? input.replyTo : null,
     routing: { confidence: route.confidence, source: route.source, reasons: route.reasons, alternatives: route.alternatives },
     ...(sure
       ? routeFields(ctx, route, now)
@@ -131,7 +133,9 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
     rectifyNote: null,
     history: [{ at: now, by: input.reporter, action: '报告', from: null, to: sure ? 'dispatched' : 'triage', note: route.reasons.slice(0, 3).join('；') || null, text: body }],
   });
-  if (!created) return { finding, created };
+  // A delivery seen before: its finding exists. Its messages are queued again only if the first
+  // try may have stopped before queueing them (the keys make that a no-op otherwise).
+  if (!created && finding.version !== 0) return { finding, created };
 
   await tell(ctx, input.reporter, `receipt:${finding.no}`, { type: 'text', content: text.receipt(finding) }, input.replyTo);
   if (sure) await announceDispatch(ctx, finding);

@@ -12,6 +12,7 @@ export interface RateRule {
 /** What strangers can reach gets a per-address budget; WeCom's own servers stay well inside it. */
 export const DEFAULT_RATE_RULES: RateRule[] = [
   { prefix: '/healthz', limit: 0, windowMs: 60_000 }, // monitors: unlimited
+  { prefix: '/sim', limit: 0, windowMs: 60_000 }, // simulator mode only: the bot's own calls and the page's polling
   { prefix: '/wecom/', limit: 600, windowMs: 60_000 },
   { prefix: '/api/', limit: 600, windowMs: 60_000 },
   { prefix: '/export/', limit: 30, windowMs: 60_000 },

@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../clock';
-import { isDuplicateKey, type ClaimRepository } from '../db/claims';
+import type { ClaimRepository } from '../db/claims';
 import type { Logger } from '../logger';
 import { maskPersonalNumbers } from '../privacy/mask';
 import { inboundEventSchema, type InboundEvent } from '../wecom/events';
@@ -51,23 +51,73 @@ export interface Inbox {
   status(deliveryKey: string): Promise<InboxDoc['status'] | null>;
 }
 
-const LEASE_MS = 120_000;
+/** Processing an event takes well under a second; after this long a claimed event is taken up again (its instance died). */
+const LEASE_MS = 30_000;
 const MAX_ATTEMPTS = 5;
 
 export function createInbox(deps: { connection: Connection; claims: ClaimRepository; clock: Clock; logger: Logger; handle: EventHandler }): Inbox {
   const model = inboxModel(deps.connection);
 
+  // Callbacks that arrive together are written with one insertMany: each still waits for its own
+  // document to be stored before WeCom gets its 200, but the database sees one write, not many.
+  type Waiting = { doc: InboxDoc; resolve: (r: 'new' | 'duplicate') => void; reject: (err: unknown) => void };
+  const waiting: Waiting[] = [];
+  let flushScheduled = false;
+
+  async function flush(): Promise<void> {
+    flushScheduled = false;
+    const batch = waiting.splice(0, 500);
+    if (waiting.length > 0) scheduleFlush();
+    try {
+      // The driver's collection, not mongoose's: mongoose would buffer the write while the
+      // database is away, and WeCom would get a 200 for an event not yet stored.
+      const db = deps.connection.db;
+      if (!db || deps.connection.readyState !== 1) throw new Error('database not connected');
+      await db.collection<InboxDoc>('inbox').insertMany(
+        batch.map((w) => w.doc),
+        { ordered: false },
+      );
+      for (const w of batch) w.resolve('new');
+    } catch (err) {
+      // Unordered: each document stands on its own. Only a duplicate key is an answer ("seen
+      // before"); a document neither inserted nor a duplicate (the database went away) fails.
+      // A server that answered with per-document errors processed every document; a network
+      // failure comes without them, and then nothing can be counted as stored.
+      const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors ?? [];
+      const codes = new Map(writeErrors.map((e) => [e.index, e.code]));
+      batch.forEach((w, i) => {
+        if (codes.get(i) === 11000) w.resolve('duplicate');
+        else if (writeErrors.length > 0 && !codes.has(i)) w.resolve('new');
+        else w.reject(err);
+      });
+    }
+  }
+
+  function scheduleFlush(): void {
+    if (flushScheduled) return;
+    flushScheduled = true;
+    setImmediate(() => void flush());
+  }
+
   return {
-    async put(event) {
+    put(event) {
       const parsed = inboundEventSchema.parse(event);
       const now = deps.clock.now();
-      try {
-        await model.create({ _id: parsed.deliveryKey, event: parsed, status: 'pending', attempts: 0, notBefore: now, receivedAt: now });
-        return 'new';
-      } catch (err) {
-        if (isDuplicateKey(err)) return 'duplicate';
-        throw err;
-      }
+      const doc: InboxDoc = {
+        _id: parsed.deliveryKey,
+        event: parsed,
+        status: 'pending',
+        attempts: 0,
+        notBefore: now,
+        leaseUntil: null,
+        receivedAt: now,
+        processedAt: null,
+        error: null,
+      };
+      return new Promise((resolve, reject) => {
+        waiting.push({ doc, resolve, reject });
+        scheduleFlush();
+      });
     },
 
     async processPending(now) {
