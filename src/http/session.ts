@@ -44,7 +44,24 @@ export function safeNext(next: unknown, fallback = '/dashboard'): string {
   return next;
 }
 
-export function createSessionManager(options: { secret: Buffer; clock: Clock; maxAgeMs?: number }): SessionManager {
+/**
+ * This site as the user's browser sees it. When the request reaches us under PUBLIC_BASE_URL's
+ * host, that URL says the scheme (a proxy in front usually ends TLS); otherwise the request itself
+ * (behind a proxy with TRUST_PROXY, its X-Forwarded-* headers).
+ */
+export function siteOrigin(ctx: Context, publicBaseUrl?: string): string {
+  if (publicBaseUrl) {
+    try {
+      const base = new URL(publicBaseUrl);
+      if (base.host === ctx.host) return base.origin;
+    } catch {
+      // not a URL: fall through to the request's own
+    }
+  }
+  return `${ctx.protocol}://${ctx.host}`;
+}
+
+export function createSessionManager(options: { secret: Buffer; clock: Clock; maxAgeMs?: number; publicBaseUrl?: string }): SessionManager {
   const maxAgeMs = options.maxAgeMs ?? SESSION_MAX_AGE_MS;
   const mac = (purpose: string, data: string): Buffer => createHmac('sha256', options.secret).update(`${purpose}\n${data}`).digest();
 
@@ -69,7 +86,7 @@ export function createSessionManager(options: { secret: Buffer; clock: Clock; ma
 
   const cookieOptions = (ctx: Context, maxAge: number, cookiePath = '/') => {
     // Secure whenever the user's browser speaks HTTPS, also behind a proxy that terminates TLS.
-    const secure = ctx.secure || /(^|,)\s*https\s*($|,)/i.test(ctx.get('x-forwarded-proto'));
+    const secure = ctx.secure || siteOrigin(ctx, options.publicBaseUrl).startsWith('https:') || /(^|,)\s*https\s*($|,)/i.test(ctx.get('x-forwarded-proto'));
     if (secure) ctx.cookies.secure = true;
     return { httpOnly: true, sameSite: 'lax' as const, secure, maxAge, path: cookiePath, overwrite: true };
   };

@@ -6,7 +6,7 @@ import type { FindingDoc } from '../findings/finding.model';
 import { html, type SafeHtml } from '../web/html';
 import { noticePage } from '../web/layout.template';
 import { bearerMatches } from './auth';
-import { safeNext, type Session, type SessionManager } from './session';
+import { safeNext, siteOrigin, type Session, type SessionManager } from './session';
 
 /**
  * Who is looking at a page: the admin token (scripts, the operator), or a member of the
@@ -43,7 +43,13 @@ export interface WebAuth {
   oauthRedirect(ctx: Context, next: string): string;
 }
 
-export function createWebAuth(deps: { directory: Directory; sessions: SessionManager; adminToken: string | undefined; oauth: OAuthSettings }): WebAuth {
+export function createWebAuth(deps: {
+  directory: Directory;
+  sessions: SessionManager;
+  adminToken: string | undefined;
+  oauth: OAuthSettings;
+  publicBaseUrl?: string;
+}): WebAuth {
   const { directory, sessions } = deps;
 
   function viewer(ctx: Context): Viewer | null {
@@ -66,9 +72,8 @@ export function createWebAuth(deps: { directory: Directory; sessions: SessionMan
   function oauthRedirect(ctx: Context, next: string): string {
     if (!deps.oauth.corpId) throw new AppError('unavailable', '未配置企业微信自建应用，无法通过企业微信登录；请联系管理员');
     const state = sessions.beginOAuth(ctx, next);
-    // This site as the browser sees it (behind a proxy only with TRUST_PROXY): the way back must
-    // reach the same host, or the state cookie would not come with it.
-    const origin = `${ctx.protocol}://${ctx.host}`;
+    // The way back must reach the host the browser is on, or the state cookie would not come with it.
+    const origin = siteOrigin(ctx, deps.publicBaseUrl);
     const url = new URL(deps.oauth.authorizeUrl, origin);
     // WeCom reads these in this order.
     url.search = new URLSearchParams({

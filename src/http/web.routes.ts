@@ -29,11 +29,13 @@ export function createWebRouters(deps: {
   const sessions = createSessionManager({
     secret: resolveSessionSecret({ adminToken: config.adminToken, appSecret: config.wecom.app?.secret, corpId: config.wecom.app?.corpId, dataDir: config.dataDir }),
     clock: domain.clock,
+    publicBaseUrl: config.publicBaseUrl,
   });
   const auth = createWebAuth({
     directory: domain.directory,
     sessions,
     adminToken: config.adminToken,
+    publicBaseUrl: config.publicBaseUrl,
     oauth: {
       authorizeUrl: deps.oauthAuthorizeUrl ?? `${config.wecom.oauthBase ?? DEFAULT_OAUTH_BASE}/connect/oauth2/authorize`,
       ...(deps.app ? { corpId: deps.app.corpId, agentId: deps.app.agentId } : {}),

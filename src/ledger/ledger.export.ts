@@ -144,8 +144,13 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
     { title: '全部', query: o.query },
     ...o.directory.units().map((u) => ({ title: u.name, query: { $and: [o.query, { departments: u.name }] } })),
   ];
+  const used = new Set<string>();
   for (const sheet of sheets) {
-    const ws = workbook.addWorksheet(sheetName(sheet.title), { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
+    // Excel compares sheet names without case; a 管区 named like a department gets a suffix.
+    let title = sheetName(sheet.title);
+    for (let i = 2; used.has(title.toLowerCase()); i++) title = `${sheetName(sheet.title).slice(0, 28)}(${i})`;
+    used.add(title.toLowerCase());
+    const ws = workbook.addWorksheet(title, { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
     ws.columns = LEDGER_COLUMNS.map((c) => ({ ...c, style: { ...('style' in c ? c.style : {}) } })) as Partial<ExcelJS.Column>[];
     ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: LEDGER_COLUMNS.length } };
     const header = ws.getRow(1);
