@@ -2,7 +2,7 @@ import { findItem, isDistrictTask, isTaskNo, type TaskNo } from '../../config/di
 import type { Target } from '../../config/org';
 import type { DomainContext } from '../context';
 import { AppError } from '../errors';
-import { missingEvidence } from '../evidence/evidence.policy';
+import { evidenceRequiredBeforeClose, missingEvidence } from '../evidence/evidence.policy';
 import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
 import type { RouteResult } from '../routing/router';
 import type { FindingDoc } from './finding.model';
@@ -207,7 +207,11 @@ export async function act(ctx: DomainContext, no: number, action: Action, actor:
   if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
 
   await notifyAfter(ctx, action, f, updated, actor, note.trim());
-  return { ok: true, message: text.ACTION_DONE[action]!(updated), finding: updated };
+  const evidenceHint =
+    action === 'rectify' && evidenceRequiredBeforeClose(ctx.directory.org, updated.departments)
+      ? `\n本问题销号前须有整改照片：请在 10 分钟内把照片发给我，或在问题页面上传：${ctx.links.finding(no)}`
+      : '';
+  return { ok: true, message: text.ACTION_DONE[action]!(updated) + evidenceHint, finding: updated };
 }
 
 async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, f: Finding, actor: string, note: string): Promise<void> {

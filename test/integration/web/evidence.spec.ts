@@ -133,6 +133,7 @@ describe('evidence from chat: a photo right after a command is attached to that 
     await t.say('hanbing', '签收 1');
     await t.say('hanbing', '整改完成 1 已为该户维修屋顶');
     await t.settle();
+    expect(lastTo('hanbing')).to.contain('销号前须有整改照片：请在 10 分钟内把照片发给我');
 
     await t.say('zhuxia', '销号 1');
     await t.settle();
