@@ -13,6 +13,8 @@ export interface ClaimRepository {
   /** Whoever holds `key` said this about themselves when claiming it. */
   meta(key: string): Promise<Record<string, unknown> | null>;
   release(key: string): Promise<void>;
+  /** Whether `key` was claimed before `date` (its holder may have died since). */
+  claimedBefore(key: string, date: Date): Promise<boolean>;
   has(key: string): Promise<boolean>;
   /** Housekeeping instead of a TTL index (FerretDB v1 has none). */
   deleteOlderThan(date: Date, prefix?: string): Promise<number>;
@@ -39,6 +41,9 @@ export function createClaimRepository(connection: Connection, clock: { now(): Da
     async meta(key) {
       const doc = await collection.findOne({ _id: key });
       return doc ? (doc.meta ?? {}) : null;
+    },
+    async claimedBefore(key, date) {
+      return (await collection.countDocuments({ _id: key, at: { $lt: date } }, { limit: 1 })) > 0;
     },
     async release(key) {
       await collection.deleteOne({ _id: key });

@@ -130,7 +130,15 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       let done = 0;
       let failed = 0;
       for (const doc of due) {
-        if (!(await deps.claims.tryClaim(`inbox:${doc._id}:a${doc.attempts}`))) continue;
+        const key = `inbox:${doc._id}:a${doc.attempts}`;
+        if (!(await deps.claims.tryClaim(key))) {
+          // Claimed long ago and still pending: its instance died between claiming and recording
+          // it. The next attempt gets a key of its own.
+          if (await deps.claims.claimedBefore(key, new Date(now.getTime() - LEASE_MS))) {
+            await model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec();
+          }
+          continue;
+        }
         const attempts = doc.attempts + 1;
         await model.updateOne({ _id: doc._id }, { $set: { status: 'processing', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
         const log = deps.logger.child({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from });

@@ -101,6 +101,19 @@ describe('outbox delivery (real database, fake WeCom over HTTP)', () => {
     expect(wecom.toWebhook('G3')).to.have.length(1);
   });
 
+  it('sends a message whose sender died between claiming it and recording the attempt', async () => {
+    const outbox = outboxOn(connection);
+    await outbox.enqueue({ dedupeKey: 'd', destination: { kind: 'webhook', key: 'G4' }, message: { type: 'markdown', content: '交办' } });
+    const [doc] = await outbox.list();
+    await createClaimRepository(connection, clock).tryClaim(`out:${String(doc!._id)}:a0`); // the dead sender's claim
+    await outbox.deliverDue(clock.now());
+    expect(wecom.toWebhook('G4')).to.have.length(0);
+    clock.advance(61_000);
+    await outbox.deliverDue(clock.now());
+    await outbox.deliverDue(clock.now());
+    expect(wecom.toWebhook('G4')).to.have.length(1);
+  });
+
   it('sends each message once when two instances deliver at the same time', async () => {
     const other = await openDatabase(uri);
     try {
