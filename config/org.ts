@@ -1,3 +1,4 @@
+import '../src/validation';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
