@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import type { ClaimRepository } from './db/claims';
 import type { EvidenceRepository } from './evidence/evidence.repository';
 import type { FindingRepository } from './findings/finding.repository';
+import type { Housekeeping } from './housekeeping/housekeeping.service';
 import type { Logger } from './logger';
 import type { Directory } from './org/directory';
 import type { Outbox } from './outbox/outbox';
@@ -25,6 +26,8 @@ export interface DomainContext {
   corrections: ReturnType<typeof createCorrectionRepository>;
   calendar: WorkCalendar;
   links: Links;
+  /** Nightly clean-up of finished inbox events, delivered messages and old claims. */
+  housekeeping: Housekeeping;
   /** Whether the self-built app can send to people (real app or simulator); without it only groups get messages. */
   appMessaging: boolean;
   /** Evidence photos of findings (GridFS). */

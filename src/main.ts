@@ -7,6 +7,7 @@ import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/en
 import { loadOrgConfig, OrgConfigError, resolveOrgConfigPath, type OrgConfig } from '../config/org';
 import { handleInbound } from '../handlers/index';
 import { digestJob } from '../jobs/digest.job';
+import { housekeepingJob } from '../jobs/housekeeping.job';
 import { remindersJob } from '../jobs/reminders.job';
 import { createWorkCalendar, DEFAULT_CALENDAR_OVERRIDES, loadCalendarOverrides } from './calendar/work-calendar';
 import { systemClock, type Clock } from './clock';
@@ -16,6 +17,7 @@ import { openDatabase, pingDatabase } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-db';
 import { createEvidenceRepository } from './evidence/evidence.repository';
 import { createFindingRepository } from './findings/finding.repository';
+import { createHousekeeping } from './housekeeping/housekeeping.service';
 import { createApp } from './http/app';
 import { createFindingsRouter } from './http/findings.routes';
 import { createWebRouters } from './http/web.routes';
@@ -146,7 +148,7 @@ export function createService(options: ServiceOptions): Service {
       handle = app.callback();
 
       if (options.schedule !== false) {
-        scheduler = startScheduler([remindersJob, digestJob], domain, {
+        scheduler = startScheduler([remindersJob, digestJob, housekeepingJob], domain, {
           clock,
           logger,
           timeZone: config.timeZone,
@@ -228,6 +230,7 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     corrections: createCorrectionRepository(connection),
     calendar,
     links: createLinks(config.publicBaseUrl),
+    housekeeping: createHousekeeping({ connection, claims, logger }),
     appMessaging: Boolean(config.wecom.app) || config.simulator,
     evidence: createEvidenceRepository(connection),
     media: client,

@@ -13,6 +13,8 @@ export interface ClaimRepository {
   /** Whoever holds `key` said this about themselves when claiming it. */
   meta(key: string): Promise<Record<string, unknown> | null>;
   release(key: string): Promise<void>;
+  /** Frees `key` only if it was claimed before `date`: a holder that died cannot block it forever. */
+  releaseIfClaimedBefore(key: string, date: Date): Promise<boolean>;
   /** Whether `key` was claimed before `date` (its holder may have died since). */
   claimedBefore(key: string, date: Date): Promise<boolean>;
   has(key: string): Promise<boolean>;
@@ -41,6 +43,9 @@ export function createClaimRepository(connection: Connection, clock: { now(): Da
     async meta(key) {
       const doc = await collection.findOne({ _id: key });
       return doc ? (doc.meta ?? {}) : null;
+    },
+    async releaseIfClaimedBefore(key, date) {
+      return (await collection.deleteOne({ _id: key, at: { $lt: date } })).deletedCount === 1;
     },
     async claimedBefore(key, date) {
       return (await collection.countDocuments({ _id: key, at: { $lt: date } }, { limit: 1 })) > 0;

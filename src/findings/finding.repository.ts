@@ -3,6 +3,9 @@ import type { Clock } from '../clock';
 import { isDuplicateKey, type ClaimRepository } from '../db/claims';
 import { findingModel, OPEN_STATUSES, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
 
+/** A change takes milliseconds; a version claim this old whose finding never moved on was left by a dead instance. */
+const STALE_CLAIM_MS = 60_000;
+
 export type Finding = FindingDoc & { createdAt: Date; updatedAt: Date };
 
 export type NewFinding = Omit<FindingDoc, 'no' | 'version' | 'history'> & { history?: HistoryEntry[] };
@@ -84,7 +87,17 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
     get: (no) => model.findOne({ no }).lean<Finding>().exec(),
 
     async change(no, expected, set, entry) {
-      if (!(await claims.tryClaim(`finding:${no}:v${expected.version}`, { by: entry.by, action: entry.action }))) return null;
+      const key = `finding:${no}:v${expected.version}`;
+      const meta = { by: entry.by, action: entry.action };
+      if (!(await claims.tryClaim(key, meta))) {
+        // Someone changed it first, or an instance died between claiming this version and
+        // writing it: then the finding is still at this version long after the claim, and the
+        // claim is freed so the finding does not stay frozen.
+        const stale = new Date(clock.now().getTime() - STALE_CLAIM_MS);
+        const current = await model.findOne({ no }, { version: 1 }).lean<{ version: number }>().exec();
+        if (current?.version !== expected.version || !(await claims.releaseIfClaimedBefore(key, stale))) return null;
+        if (!(await claims.tryClaim(key, meta))) return null;
+      }
       const filter: Record<string, unknown> = { no, version: expected.version };
       if (expected.status) filter.status = { $in: expected.status };
       const result = await model

@@ -1,0 +1,37 @@
+import type { Connection } from 'mongoose';
+import type { ClaimRepository } from '../db/claims';
+import type { Logger } from '../logger';
+
+/** How long finished work is kept. WeCom retries a delivery within minutes; a week is plenty. */
+export const RETENTION = {
+  inboxDoneDays: 7,
+  outboxSentDays: 30,
+  claimsDays: 30,
+};
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface Housekeeping {
+  run(now: Date): Promise<{ inbox: number; outbox: number; claims: number }>;
+}
+
+/**
+ * Deletes finished inbox events, delivered messages and old claims: instead of TTL indexes (FerretDB
+ * v1 has none), and because a scan of these collections grows with everything ever received.
+ * Failed events and messages are kept for people to look at.
+ */
+export function createHousekeeping(deps: { connection: Connection; claims: ClaimRepository; logger: Logger }): Housekeeping {
+  return {
+    async run(now) {
+      const before = (days: number): Date => new Date(now.getTime() - days * DAY_MS);
+      const inbox = await deps.connection.collection('inbox').deleteMany({ status: 'done', processedAt: { $lt: before(RETENTION.inboxDoneDays) } });
+      const outbox = await deps.connection
+        .collection('outbox')
+        .deleteMany({ status: { $in: ['sent', 'merged'] }, updatedAt: { $lt: before(RETENTION.outboxSentDays) } });
+      const claims = await deps.claims.deleteOlderThan(before(RETENTION.claimsDays));
+      const result = { inbox: inbox.deletedCount, outbox: outbox.deletedCount, claims };
+      deps.logger.info(result, '已清理完成的收件、已发送的消息和过期的占用记录');
+      return result;
+    },
+  };
+}
