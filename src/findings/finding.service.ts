@@ -99,8 +99,15 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
 
   const now = ctx.clock.now();
   const learned = await ctx.corrections.all();
-  const route = ctx.router.route({ text: body, village: input.village ?? null, task: input.task ?? null, item: input.item ?? null }, learned);
-  const sure = route.task !== null && !route.needsConfirmation;
+  let route = ctx.router.route({ text: body, village: input.village ?? null, task: input.task ?? null, item: input.item ?? null }, learned);
+  // Tasks 1-2 go to the village's 管区: without a village, a cadre of one village means that
+  // one; otherwise the reporter is asked which village (a finding sent to "管区" reaches nobody).
+  const home = ctx.directory.villages().filter((v) => v.cadre === input.reporter);
+  if (route.task !== null && isDistrictTask(route.task) && !route.village && home.length === 1) {
+    route = ctx.router.route({ text: body, village: home[0]!.name, task: route.task, item: route.item }, learned);
+  }
+  const villageMissing = route.task !== null && isDistrictTask(route.task) && !route.village;
+  const sure = route.task !== null && !route.needsConfirmation && !villageMissing;
 
   const { finding, created } = await ctx.findings.create({
     reporter: input.reporter,
@@ -144,7 +151,7 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
 }
 
 async function tellLeadersTriage(ctx: DomainContext, f: Finding): Promise<void> {
-  for (const leader of ctx.directory.leaders()) {
+  for (const leader of ctx.directory.leaders().filter((l) => l !== f.reporter)) {
     await tell(ctx, leader, `triage:${f.no}:v${f.version}:${leader}`, {
       type: 'text',
       content: `第 ${f.no} 号问题暂未能自动归类，待分派：${text.summary(f.text, 60)}\n可回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）或“改派 ${f.no} #任务号”（如 #8）。`,
@@ -254,10 +261,17 @@ export async function reroute(ctx: DomainContext, no: number, choice: string, ac
   }
   if (f.status === 'closed' || f.status === 'cancelled') return { ok: false, message: `第 ${no} 号问题已办结，不能改派。` };
 
-  const picked = parseChoice(choice.trim(), f);
+  // "改派 12 东岭村" names the village; "改派 12 1.2 东岭村" both.
+  const named = ctx.router.findVillage(choice);
+  const rest = named ? choice.replace(named.village, '').replace(named.village.replace(/村$/, ''), '').trim() : choice.trim();
+  const picked = rest === '' && named && f.task !== null ? { task: f.task, item: f.item } : parseChoice(rest, f);
   if (!picked) return { ok: false, message: `没看懂“${choice.trim()}”。请回复选项序号、任务号（1-8）或问题编号（如 5.2）。` };
+  const village = named?.village ?? f.village;
+  if (isDistrictTask(picked.task) && !village) {
+    return { ok: false, message: `第 ${picked.task} 项任务由村所在管区办理，请写明村名，例如：改派 ${no} ${picked.item ?? `#${picked.task}`} 东岭村` };
+  }
 
-  const route = ctx.router.route({ text: f.text, village: f.village, task: picked.task, item: picked.item });
+  const route = ctx.router.route({ text: f.text, village, task: picked.task, item: picked.item });
   if (route.task === null) return { ok: false, message: `没看懂“${choice.trim()}”。请回复任务号（1-8）或问题编号（如 5.2）。` };
   const now = ctx.clock.now();
   const fields = routeFields(ctx, route, now);

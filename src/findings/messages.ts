@@ -58,6 +58,9 @@ export function receipt(f: Finding): string {
 }
 
 export function triageQuestion(f: Finding): string {
+  if (f.task !== null && isDistrictTask(f.task) && !f.village) {
+    return `已收到，编号 ${f.no}，归类：${itemLabel(f.task, f.item)}。此项由村所在管区办理，请回复“改派 ${f.no} 村名”（如 改派 ${f.no} 东岭村）说明是哪个村。`;
+  }
   const options = f.routing.alternatives.slice(0, 4);
   const lines = [`已收到，编号 ${f.no}。暂不能确定归属哪项任务，请回复“改派 ${f.no} 序号”选择：`];
   options.forEach((o, i) => lines.push(`${i + 1}. ${itemLabel(o.task, o.item)}`));

@@ -228,6 +228,25 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     expect(((await (await t.api('/api/findings')).json()) as { items: unknown[] }).items).to.have.length(2);
   });
 
+  it('asks which village for tasks 1-2 when nobody can tell, and takes the village of a one-village cadre', async () => {
+    await t.say('wangzhen', '有户人家女儿出嫁户口迁走了，国家库里还没减人');
+    await t.settle();
+    const asked = await finding(1);
+    expect(asked).to.include({ status: 'triage', task: 1 });
+    expect(lastTo('wangzhen')).to.contain('请回复“改派 1 村名”');
+    await t.say('wangzhen', '改派 1 东岭村');
+    await t.settle();
+    const routed = await finding(1);
+    expect(routed).to.include({ status: 'dispatched', village: '东岭村' });
+    expect(routed.departments).to.deep.equal(['第一管区']);
+
+    await t.say('qinfeng', '张某某家老人去年去世了，名单上还挂着没减'); // 南庄村's only cadre
+    await t.settle();
+    const own = await finding(2);
+    expect(own).to.include({ status: 'dispatched', village: '南庄村' });
+    expect(own.departments).to.deep.equal(['第一管区']);
+  });
+
   it('refuses a forged signature with 4xx and changes nothing', async () => {
     const signed = signedAppCallback({ ...TEST_APP, token: 'not-the-token', xml: appTextXml({ from: 'zhuxia', content: '东岭村李某某家危房漏雨', msgId: '7300000000000000099', agentId: '1000002' }), timestamp: String(Math.floor(t.clock.now().getTime() / 1000)) });
     const res = await fetch(`${t.base}/wecom/callback?${signed.query}`, { method: 'POST', body: signed.body });
