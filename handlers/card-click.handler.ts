@@ -1,27 +1,38 @@
 import { act } from '../src/findings/finding.service';
+import { RULES, type Action } from '../src/findings/lifecycle';
 import type { InboundEvent } from '../src/wecom/events';
 import type { HandlerContext } from './context';
 
 type CardClick = Extract<InboundEvent, { kind: 'card_click' }>;
 
-/** Buttons on a dispatch card: "accept:N" (签收) and "return:N" (退回). The card is then updated for everyone who got it. */
+/** What each button does: the action, the note it carries, and what the button says afterwards. */
+const BUTTONS: Record<string, { action: Action; note: string; done: string }> = {
+  accept: { action: 'accept', note: '', done: '已签收' },
+  return: { action: 'return', note: '不属于本单位职责（卡片退回）', done: '已退回' },
+  close: { action: 'close', note: '', done: '已销号' },
+};
+
+/**
+ * Buttons on a dispatch card ("accept:N" 签收, "return:N" 退回) and on a rectified finding's card to
+ * its reporter ("close:N" 销号). The card is then updated for everyone who got it.
+ */
 export async function handleCardClick(event: CardClick, ctx: HandlerContext): Promise<void> {
-  const m = /^(accept|return):(\d+)$/.exec(event.eventKey);
-  if (!m) {
+  const m = /^(accept|return|close):(\d+)$/.exec(event.eventKey);
+  const button = m ? BUTTONS[m[1]!] : undefined;
+  if (!m || !button) {
     ctx.logger.info({ eventKey: event.eventKey }, '未知的卡片按钮');
     return;
   }
-  const action = m[1] === 'accept' ? 'accept' : 'return';
+  const { action, note } = button;
   const no = Number(m[2]);
-  const note = action === 'return' ? '不属于本单位职责（卡片退回）' : '';
-  const result = await act(ctx, no, action, event.from, note, `[卡片按钮] ${action === 'accept' ? '签收' : '退回'}`);
+  const result = await act(ctx, no, action, event.from, note, `[卡片按钮] ${RULES[action].verb}`);
   if (result.ok && event.responseCode) {
     await ctx.outbox.enqueue({
       dedupeKey: `card-update:${event.deliveryKey}`,
       destination: { kind: 'card_update', responseCode: event.responseCode, users: [] },
       message: {
         type: 'card',
-        card: { button: { replace_name: `${action === 'accept' ? '已签收' : '已退回'}（${ctx.directory.displayName(event.from)}）` } },
+        card: { button: { replace_name: `${button.done}（${ctx.directory.displayName(event.from)}）` } },
         fallback: result.message,
       },
       label: `card-update ${no}`,

@@ -224,9 +224,22 @@ export async function act(ctx: DomainContext, no: number, action: Action, actor:
 async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, f: Finding, actor: string, note: string): Promise<void> {
   const key = `${action}:${f.no}:v${f.version}`;
   switch (action) {
-    case 'rectify':
-      if (f.reporter !== actor) await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: text.rectifiedNotice(f, ctx.directory) }, f.replyTo as ReplyTo | null);
+    case 'rectify': {
+      if (f.reporter === actor) break;
+      const replyTo = f.replyTo as ReplyTo | null;
+      // Through the app the reporter gets a card with a 销号 button; elsewhere the text says what to reply.
+      const card = ctx.appMessaging && (!replyTo || replyTo.kind === 'app');
+      await tell(
+        ctx,
+        f.reporter,
+        `${key}:reporter`,
+        card
+          ? { type: 'card', card: text.rectifiedCard(f, ctx.directory), fallback: text.rectifiedNotice(f, ctx.directory) }
+          : { type: 'text', content: text.rectifiedNotice(f, ctx.directory) },
+        replyTo,
+      );
       break;
+    }
     case 'return':
       for (const leader of ctx.directory.leaders()) {
         await tell(ctx, leader, `${key}:${leader}`, { type: 'text', content: text.returnedNotice(before, actor, note, ctx.directory) });

@@ -125,6 +125,21 @@ export function rectifiedNotice(f: Finding, directory: Directory): string {
   ].join('\n');
 }
 
+export function rectifiedCard(f: Finding, directory: Directory): Record<string, unknown> {
+  return {
+    card_type: 'button_interaction',
+    source: { desc: `${directory.town}“回头看”问题交办` },
+    main_title: { title: `第 ${f.no} 号问题 待销号`, desc: `${f.departments[0] ?? ''} 已反馈整改完成` },
+    sub_title_text: `${summary(f.rectifyNote ?? '', 120)}\n属实请点“销号”；未整改到位请回复“驳回 ${f.no} 原因”。`,
+    horizontal_content_list: [
+      { keyname: '问题', value: summary(f.text, 40) },
+      ...(f.village ? [{ keyname: '村', value: f.village }] : []),
+    ],
+    task_id: `f${f.no}v${f.version}close`,
+    button_list: [{ text: '销号', style: 1, key: `close:${f.no}` }],
+  };
+}
+
 export function returnedNotice(f: Finding, by: string, reason: string, directory: Directory): string {
   return `第 ${f.no} 号问题被 ${directory.displayName(by)} 退回：${reason}\n原归类 ${itemLabel(f.task, f.item)}。请镇领导回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）或“改派 ${f.no} #任务号”重新分派。`;
 }

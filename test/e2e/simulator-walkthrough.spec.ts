@@ -82,10 +82,12 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
     t.clock.advance(24 * 3600_000);
     await t.say('fenglei', '整改完成 1 已协调水利站修复入户管道，恢复供水');
     await t.settle();
-    expect((await t.last(u('zhuxia')))!.content).to.contain('已反馈整改完成').and.to.contain('销号 1');
+    const closeCard = (await t.messages(u('zhuxia'))).find((m) => m.msgtype === 'template_card' && m.content.includes('待销号'));
+    expect(closeCard, 'the reporter gets a card with a 销号 button').to.not.equal(undefined);
 
-    await t.say('zhuxia', '销号 1');
+    expect((await t.click('zhuxia', closeCard!.seq, 'close:1')).status).to.equal(200);
     await t.settle();
+    expect((await t.messages(u('zhuxia'))).find((m) => m.seq === closeCard!.seq)!.replaceName).to.equal('已销号（朱霞）');
     expect((await finding(1)).status).to.equal('closed');
     expect((await texts(NONGYE)).at(-1)).to.contain('第 1 号问题已由 朱霞 销号');
     const history = (await finding(1)).history.map((h) => `${h.by}:${h.action}`);

@@ -92,7 +92,9 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     await t.say('hanbing', '整改完成 1 已组织施工队更换屋顶瓦片，加固墙体');
     await t.settle();
     expect((await finding(1)).status).to.equal('rectified');
-    expect(lastTo('zhuxia')).to.contain('已反馈整改完成').and.to.contain('销号 1');
+    const card = t.wecom.toUser('zhuxia').at(-1)!;
+    expect(card.body.msgtype).to.equal('template_card');
+    expect(JSON.stringify(card.body)).to.contain('已反馈整改完成').and.to.contain('close:1').and.to.contain('驳回 1 原因');
 
     await t.say('hanbing', '销号 1'); // a department may not close its own work
     await t.settle();
@@ -111,6 +113,22 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     expect(closed.status).to.equal('closed');
     expect(closed.history.map((h) => h.action)).to.deep.equal(['报告', '签收', '整改完成', '驳回', '整改完成', '销号']);
     expect(closed.history[1]).to.include({ by: 'hanbing', text: '签收 1' });
+  });
+
+  it('closes by the reporter\'s 销号 button on the rectified card', async () => {
+    await t.say('zhuxia', '东岭村李某某家危房，屋顶漏雨');
+    await t.say('hanbing', '签收 1');
+    await t.say('hanbing', '整改完成 1 已更换屋顶');
+    await t.settle();
+    await t.click('hanbing', 'close:1', 'RC-CLOSE-0'); // not the reporter's to close
+    await t.settle();
+    expect((await finding(1)).status).to.equal('rectified');
+    await t.click('zhuxia', 'close:1', 'RC-CLOSE-1');
+    await t.settle();
+    expect((await finding(1)).status).to.equal('closed');
+    const update = t.wecom.received.filter((r) => r.api === 'message/update_template_card');
+    expect(update.map((u) => u.body.response_code)).to.deep.equal(['RC-CLOSE-1']);
+    expect(update[0]!.content).to.equal('已销号（朱霞）');
   });
 
   it('takes 退回 back to triage and a leader re-routes it; the next similar report follows the correction', async () => {
