@@ -57,6 +57,7 @@ export function toQuery(filter: FindingFilter = {}): Record<string, unknown> {
 export function createFindingRepository(connection: Connection, claims: ClaimRepository, clock: Clock): FindingRepository {
   const model = findingModel(connection);
 
+  let lastNo: number | undefined;
   const bySourceKey = (sourceKey: string) => model.findOne({ sourceKey }).lean<Finding>().exec();
 
   return {
@@ -65,15 +66,20 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
     async create(input) {
       const existing = await bySourceKey(input.sourceKey);
       if (existing) return { finding: existing, created: false };
-      // Numbers come from the highest one plus one; the unique index settles a race between instances.
+      // Numbers come from the highest one plus one; the unique index settles a race between
+      // instances. The highest is remembered between reports (a lookup of it can read the whole
+      // collection on some servers) and looked up again only when another instance got there first.
       for (let attempt = 0; attempt < 100; attempt++) {
-        const last = await model.findOne({}, { no: 1 }).sort({ no: -1 }).lean<{ no: number }>().exec();
-        const no = (last?.no ?? 0) + 1;
+        if (lastNo === undefined || attempt > 0) {
+          lastNo = (await model.findOne({}, { no: 1 }).sort({ no: -1 }).lean<{ no: number }>().exec())?.no ?? 0;
+        }
+        const no = lastNo + 1;
         try {
           // Times come from the clock, not mongoose's own timestamps (which read the system time).
           const at = clock.now();
           const doc = new model({ ...input, no, version: 0, history: input.history ?? [], createdAt: at, updatedAt: at });
           await doc.save({ timestamps: false });
+          lastNo = no;
           return { finding: doc.toObject() as unknown as Finding, created: true };
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
