@@ -1,4 +1,4 @@
-import { act } from '../src/findings/finding.service';
+import { act, reroute, type ActResult } from '../src/findings/finding.service';
 import { RULES, type Action } from '../src/findings/lifecycle';
 import type { InboundEvent } from '../src/wecom/events';
 import type { HandlerContext } from './context';
@@ -17,6 +17,8 @@ const BUTTONS: Record<string, { action: Action; note: string; done: string }> = 
  * its reporter ("close:N" 销号). The card is then updated for everyone who got it.
  */
 export async function handleCardClick(event: CardClick, ctx: HandlerContext): Promise<void> {
+  const choice = /^route:(\d+):([1-8](?:\.\d{1,2}){1,2})$/.exec(event.eventKey);
+  if (choice) return handleRouteChoice(event, Number(choice[1]), choice[2]!, ctx);
   const m = /^(accept|return|close):(\d+)$/.exec(event.eventKey);
   const button = m ? BUTTONS[m[1]!] : undefined;
   if (!m || !button) {
@@ -26,15 +28,22 @@ export async function handleCardClick(event: CardClick, ctx: HandlerContext): Pr
   const { action, note } = button;
   const no = Number(m[2]);
   const result = await act(ctx, no, action, event.from, note, `[卡片按钮] ${RULES[action].verb}`);
+  await answerClick(event, no, result, `${button.done}（${ctx.directory.displayName(event.from)}）`, ctx);
+}
+
+/** A button of the reporter's choice card: "route:N:5.2" routes N as 5.2 (改派). */
+async function handleRouteChoice(event: CardClick, no: number, item: string, ctx: HandlerContext): Promise<void> {
+  const result = await reroute(ctx, no, item, event.from, `[卡片按钮] 改派 ${item}`);
+  await answerClick(event, no, result, `已选 ${item}`, ctx);
+}
+
+/** The clicker hears what happened; when it worked, the card's buttons are replaced for everyone. */
+async function answerClick(event: CardClick, no: number, result: ActResult, replaceName: string, ctx: HandlerContext): Promise<void> {
   if (result.ok && event.responseCode) {
     await ctx.outbox.enqueue({
       dedupeKey: `card-update:${event.deliveryKey}`,
       destination: { kind: 'card_update', responseCode: event.responseCode, users: [] },
-      message: {
-        type: 'card',
-        card: { button: { replace_name: `${button.done}（${ctx.directory.displayName(event.from)}）` } },
-        fallback: result.message,
-      },
+      message: { type: 'card', card: { button: { replace_name: replaceName } }, fallback: result.message },
       label: `card-update ${no}`,
     });
   }

@@ -144,7 +144,15 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
   // try may have stopped before queueing them (the keys make that a no-op otherwise).
   if (!created && finding.version !== 0) return { finding, created };
 
-  await tell(ctx, input.reporter, `receipt:${finding.no}`, { type: 'text', content: text.receipt(finding) }, input.replyTo);
+  // Unsure: through the app the reporter picks from buttons; elsewhere from a numbered list.
+  const choose = !sure && !villageMissing && finding.routing.alternatives.length > 0 && ctx.appMessaging && (!input.replyTo || input.replyTo.kind === 'app');
+  await tell(
+    ctx,
+    input.reporter,
+    `receipt:${finding.no}`,
+    choose ? { type: 'card', card: text.triageCard(finding, ctx.directory), fallback: text.receipt(finding) } : { type: 'text', content: text.receipt(finding) },
+    input.replyTo,
+  );
   if (sure) await announceDispatch(ctx, finding);
   else await tellLeadersTriage(ctx, finding);
   return { finding, created };

@@ -3,6 +3,7 @@ import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
 import { DISTRICT_RESPONSIBILITY, findItem, getTask, isDistrictTask, isTaskNo } from '../../config/division-table';
 import type { Directory } from '../org/directory';
+import { describeTarget } from '../routing/router';
 import { STATUS_LABEL, type FindingStatus } from './finding.model';
 import type { Finding } from './finding.repository';
 
@@ -67,6 +68,18 @@ export function triageQuestion(f: Finding): string {
   if (options.length === 0) lines.push(...[1, 2, 3, 4, 5, 6, 7, 8].map((n) => `#${n} ${itemLabel(n, null)}`));
   lines.push(`也可回复“改派 ${f.no} #任务号”（如 改派 ${f.no} #8）。镇领导也会帮助分派。`);
   return lines.join('\n');
+}
+
+/** The reporter's choice for a finding routing was unsure of: one button per likely key problem. */
+export function triageCard(f: Finding, directory: Directory): Record<string, unknown> {
+  return {
+    card_type: 'button_interaction',
+    source: { desc: `${directory.town}“回头看”问题交办` },
+    main_title: { title: `第 ${f.no} 号问题 请选择归类`, desc: '暂不能确定属于哪项任务' },
+    sub_title_text: `${summary(f.text, 100)}\n都不对请回复“改派 ${f.no} #任务号”，镇领导也会帮助分派。`,
+    task_id: `f${f.no}v${f.version}route`,
+    button_list: f.routing.alternatives.slice(0, 4).map((o, i) => ({ text: describeTarget(o.item), style: i === 0 ? 1 : 2, key: `route:${f.no}:${o.item}` })),
+  };
 }
 
 export function dispatchMarkdown(f: Finding, unit: string, role: 'lead' | 'assist', directory: Directory, links: { finding: string }): string {

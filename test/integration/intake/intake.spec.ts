@@ -173,6 +173,24 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     expect(t.wecom.toWebhook(ZHENJIAN)).to.have.length(1);
   });
 
+  it('gives the reporter buttons for the likely key problems when routing is unsure, and routes by the click', async () => {
+    await t.say('zhuxia', '东岭村王某某家房子漏雨，医保也没交');
+    await t.settle();
+    expect((await finding(1)).status).to.equal('triage');
+    const card = t.wecom.toUser('zhuxia').at(-1)!;
+    expect(card.content).to.equal('第 1 号问题 请选择归类');
+    const buttons = (card.body.template_card as { button_list: { text: string; key: string }[] }).button_list;
+    expect(buttons.map((b) => b.key)).to.deep.equal(['route:1:8.1', 'route:1:7.1']);
+    expect(buttons[0]!.text).to.equal('8.1 住房安全');
+
+    await t.click('zhuxia', 'route:1:7.1', 'RC-ROUTE-1');
+    await t.settle();
+    const f = await finding(1);
+    expect(f).to.include({ status: 'dispatched', item: '7.1' });
+    expect(f.departments).to.deep.equal(['人社所', '卫生院']);
+    expect(t.wecom.received.find((r) => r.api === 'message/update_template_card')?.content).to.equal('已选 7.1');
+  });
+
   it('sends tasks 1-2 to the village 管区 group and tells its 包村干部', async () => {
     await t.say('wangzhen', '东岭村赵某某去年已去世，国家库里还是贫困人口，应出未出');
     await t.settle();
