@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { freshDatabaseUri } from '../helpers/database';
 import { startSimService, type SimService } from '../helpers/sim-service';
+import type { FindingJson } from '../helpers/finding-json';
 
 // End to end: the real server in simulator mode (no WeCom credentials), a fixed clock that the
 // tests move, and nothing but the simulator's own HTTP API (what the /sim page uses) to act as
@@ -16,14 +17,6 @@ const DISTRICT1 = 'g:webhook:EXAMPLE-DISTRICT1-ROBOT-KEY';
 const LEADERS = 'g:webhook:EXAMPLE-LEADERS-ROBOT-KEY';
 const u = (userid: string): string => `u:${userid}`;
 
-interface FindingJson {
-  no: number;
-  status: string;
-  item: string;
-  departments: string[];
-  deadline: string | null;
-  history: { by: string; action: string }[];
-}
 
 describe('e2e: simulator mode, findings walked through their whole life via /sim', function () {
   this.timeout(60_000);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { signedAppCallback, signedEchoQuery, appTextXml, TEST_APP } from '../../helpers/wecom-signer';
 import { startTestService, type TestService } from '../../helpers/service';
+import type { FindingJson } from '../../helpers/finding-json';
 
 // The org file is config/org.example.yaml: 农业服务站 has robot EXAMPLE-NONGYE-ROBOT-KEY and
 // members zhengkai, fenglei; 镇建办 EXAMPLE-ZHENJIAN-ROBOT-KEY (hanbing); 第一管区
@@ -9,16 +10,6 @@ const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 const ZHENJIAN = 'EXAMPLE-ZHENJIAN-ROBOT-KEY';
 const DISTRICT1 = 'EXAMPLE-DISTRICT1-ROBOT-KEY';
 
-interface FindingJson {
-  no: number;
-  status: string;
-  task: number;
-  item: string;
-  departments: string[];
-  village: string | null;
-  deadline: string | null;
-  history: { by: string; action: string; text: string | null }[];
-}
 
 describe('intake and dispatch through WeCom (real app, real database, fake WeCom over HTTP)', () => {
   let t: TestService;

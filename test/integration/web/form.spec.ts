@@ -1,24 +1,13 @@
 import { expect } from 'chai';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
 import { signIn, TINY_JPEG, TINY_PNG } from '../../helpers/web-session';
+import type { FindingJson } from '../../helpers/finding-json';
 
 // The org file is config/org.example.yaml: 农业服务站 has robot EXAMPLE-NONGYE-ROBOT-KEY; 东岭村's
 // 包村干部 is zhuxia; 镇建办 EXAMPLE-ZHENJIAN-ROBOT-KEY.
 const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 const ZHENJIAN = 'EXAMPLE-ZHENJIAN-ROBOT-KEY';
 
-interface FindingJson {
-  no: number;
-  status: string;
-  task: number;
-  item: string;
-  departments: string[];
-  village: string | null;
-  reporter: string;
-  source: string;
-  urgency: string;
-  household: { name: string | null; idNumber: string | null } | null;
-}
 
 describe('the report form: POST /form with photos, into the same intake as chat', () => {
   let t: TestService;
