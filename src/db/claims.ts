@@ -68,3 +68,32 @@ export function createClaimRepository(connection: Connection, clock: { now(): Da
 export function isDuplicateKey(err: unknown): boolean {
   return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 11000;
 }
+
+/**
+ * Claims one attempt at a piece of work (`<what>:a<attempts>`). When the key is taken but was
+ * taken before `staleBefore`, its holder died between claiming and recording the attempt:
+ * `moveOn` then advances the work's attempt counter, so the next run claims a key of its own.
+ */
+export async function claimAttempt(claims: ClaimRepository, key: string, staleBefore: Date, moveOn: () => Promise<unknown>): Promise<boolean> {
+  if (await claims.tryClaim(key)) return true;
+  if (await claims.claimedBefore(key, staleBefore)) await moveOn();
+  return false;
+}
+
+/**
+ * Unordered insertMany that says, per document, whether it was new or its key existed already.
+ * Throws on anything else, including a failure that reached no document (the database away), so
+ * nothing is taken as stored that was not.
+ */
+export async function insertNew<T extends object>(collection: { insertMany(docs: T[], options: { ordered: false }): Promise<unknown> }, docs: T[]): Promise<('new' | 'duplicate')[]> {
+  try {
+    await collection.insertMany(docs, { ordered: false });
+    return docs.map(() => 'new');
+  } catch (err) {
+    const raw = (err as { writeErrors?: unknown }).writeErrors;
+    const writeErrors = (Array.isArray(raw) ? raw : raw ? [raw] : []) as { index: number; code?: number; err?: { code?: number } }[];
+    if (writeErrors.length === 0 || writeErrors.some((e) => !isDuplicateKey(e) && !isDuplicateKey(e.err))) throw err;
+    const duplicates = new Set(writeErrors.map((e) => e.index));
+    return docs.map((_, i) => (duplicates.has(i) ? 'duplicate' : 'new'));
+  }
+}

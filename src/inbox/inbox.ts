@@ -1,6 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../clock';
-import type { ClaimRepository } from '../db/claims';
+import { claimAttempt, insertNew, type ClaimRepository } from '../db/claims';
 import type { Logger } from '../logger';
 import { maskPersonalNumbers } from '../privacy/mask';
 import { inboundEventSchema, type InboundEvent } from '../wecom/events';
@@ -73,23 +73,13 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       // database is away, and WeCom would get a 200 for an event not yet stored.
       const db = deps.connection.db;
       if (!db || deps.connection.readyState !== 1) throw new Error('database not connected');
-      await db.collection<InboxDoc>('inbox').insertMany(
+      const results = await insertNew(
+        db.collection<InboxDoc>('inbox'),
         batch.map((w) => w.doc),
-        { ordered: false },
       );
-      for (const w of batch) w.resolve('new');
+      batch.forEach((w, i) => w.resolve(results[i]!));
     } catch (err) {
-      // Unordered: each document stands on its own. Only a duplicate key is an answer ("seen
-      // before"); a document neither inserted nor a duplicate (the database went away) fails.
-      // A server that answered with per-document errors processed every document; a network
-      // failure comes without them, and then nothing can be counted as stored.
-      const writeErrors = (err as { writeErrors?: { index: number; code: number }[] }).writeErrors ?? [];
-      const codes = new Map(writeErrors.map((e) => [e.index, e.code]));
-      batch.forEach((w, i) => {
-        if (codes.get(i) === 11000) w.resolve('duplicate');
-        else if (writeErrors.length > 0 && !codes.has(i)) w.resolve('new');
-        else w.reject(err);
-      });
+      for (const w of batch) w.reject(err);
     }
   }
 
@@ -130,15 +120,10 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       let done = 0;
       let failed = 0;
       for (const doc of due) {
-        const key = `inbox:${doc._id}:a${doc.attempts}`;
-        if (!(await deps.claims.tryClaim(key))) {
-          // Claimed long ago and still pending: its instance died between claiming and recording
-          // it. The next attempt gets a key of its own.
-          if (await deps.claims.claimedBefore(key, new Date(now.getTime() - LEASE_MS))) {
-            await model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec();
-          }
-          continue;
-        }
+        const claimed = await claimAttempt(deps.claims, `inbox:${doc._id}:a${doc.attempts}`, new Date(now.getTime() - LEASE_MS), () =>
+          model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec(),
+        );
+        if (!claimed) continue;
         const attempts = doc.attempts + 1;
         await model.updateOne({ _id: doc._id }, { $set: { status: 'processing', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
         const log = deps.logger.child({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from });

@@ -1,6 +1,6 @@
 import { Types, type Connection } from 'mongoose';
 import type { Clock } from '../clock';
-import { isDuplicateKey, type ClaimRepository } from '../db/claims';
+import { claimAttempt, isDuplicateKey, type ClaimRepository } from '../db/claims';
 import type { Logger } from '../logger';
 import { maskPersonalNumbers } from '../privacy/mask';
 import {
@@ -103,14 +103,10 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
   }
 
   async function sendOne(doc: OutboxDoc, now: Date): Promise<'sent' | 'retry' | 'failed' | 'skipped'> {
-    const key = `out:${String(doc._id)}:a${doc.attempts}`;
-    if (!(await deps.claims.tryClaim(key))) {
-      // Its sender died between claiming and recording the attempt: the next attempt gets a key of its own.
-      if (await deps.claims.claimedBefore(key, new Date(now.getTime() - LEASE_MS))) {
-        await model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec();
-      }
-      return 'skipped';
-    }
+    const claimed = await claimAttempt(deps.claims, `out:${String(doc._id)}:a${doc.attempts}`, new Date(now.getTime() - LEASE_MS), () =>
+      model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec(),
+    );
+    if (!claimed) return 'skipped';
     const attempts = doc.attempts + 1;
     await model.updateOne({ _id: doc._id }, { $set: { status: 'sending', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
     const log = deps.logger.child({ outbox: String(doc._id), channel: doc.channel.replace(/^webhook:.*/, 'webhook'), label: doc.label });

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { isDuplicateKey } from '../db/claims';
+import { insertNew } from '../db/claims';
 
 /**
  * One document per reminder slot ever sent: its key is the _id, so the unique index makes the
@@ -52,20 +52,11 @@ export function createReminderRecords(connection: Connection): ReminderRecords {
       const won = new Set<string>();
       for (let i = 0; i < records.length; i += BATCH) {
         const batch = records.slice(i, i + BATCH);
-        const lost = new Set<number>();
-        try {
-          await model.collection.insertMany(batch as unknown as Record<string, unknown>[], { ordered: false });
-        } catch (err) {
-          const writeErrors = (err as { writeErrors?: unknown }).writeErrors;
-          const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-          if (list.length === 0) throw err;
-          for (const e of list as { index: number; code?: number; err?: { code?: number } }[]) {
-            if (!isDuplicateKey(e) && !isDuplicateKey(e.err)) throw err;
-            lost.add(e.index);
-          }
-        }
+        const db = model.db.db;
+        if (!db) throw new Error('database not connected');
+        const results = await insertNew(db.collection<ReminderRecord>('reminders'), batch);
         batch.forEach((r, j) => {
-          if (!lost.has(j)) won.add(r._id);
+          if (results[j] === 'new') won.add(r._id);
         });
       }
       return won;
