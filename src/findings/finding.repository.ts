@@ -1,7 +1,7 @@
 import type { Connection, Model } from 'mongoose';
 import type { Clock } from '../clock';
 import { isDuplicateKey, type ClaimRepository } from '../db/claims';
-import { findingModel, OPEN_STATUSES, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
+import { findingModel, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
 
 /** A change takes milliseconds; a version claim this old whose finding never moved on was left by a dead instance. */
 const STALE_CLAIM_MS = 60_000;
@@ -125,6 +125,3 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
   };
 }
 
-export function isOpen(status: FindingStatus): boolean {
-  return OPEN_STATUSES.includes(status);
-}

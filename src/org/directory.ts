@@ -1,4 +1,3 @@
-import { DEPARTMENTS } from '../../config/division-table';
 import type { OrgConfig, Target } from '../../config/org';
 
 /** A unit a finding can be sent to: a department of the table, or a 管区 for tasks 1-2. */
@@ -91,6 +90,3 @@ export function createDirectory(org: OrgConfig): Directory {
   };
 }
 
-export function isDepartmentName(name: string): boolean {
-  return (DEPARTMENTS as readonly string[]).includes(name);
-}
