@@ -96,9 +96,13 @@ describe('faults', function () {
       const items = ((await (await api('/api/findings')).json()) as { items: { no: number; text: string }[] }).items;
       expect(items).to.have.length(25);
       expect(new Set(items.map((f) => f.text)).size).to.equal(25);
+      // SIGTERM is a graceful stop: jobs end, HTTP drains, the database closes, exit code 0.
+      const stopping = Date.now();
       child.kill('SIGTERM');
       await new Promise((r) => child!.once('exit', r));
       child = undefined;
+      expect(exits).to.deep.equal(['SIGKILL', '0']);
+      expect(Date.now() - stopping).to.be.below(10_000);
     });
   });
 
