@@ -17,6 +17,7 @@ import { openDatabase, pingDatabase } from './db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-db';
 import { createEvidenceRepository } from './evidence/evidence.repository';
 import { createFindingRepository } from './findings/finding.repository';
+import { ensureFindingViews } from './digest/tallies';
 import { createHousekeeping } from './housekeeping/housekeeping.service';
 import { createApp } from './http/app';
 import { createFindingsRouter } from './http/findings.routes';
@@ -145,6 +146,7 @@ export function createService(options: ServiceOptions): Service {
         ...(simulator?.routers ?? []),
       ];
       const app = createApp({ logger, databaseReady: () => pingDatabase(db), routers, trustProxy: config.trustProxy });
+      await ensureFindingViews(domain);
       handle = app.callback();
 
       if (options.schedule !== false) {

@@ -9,6 +9,7 @@ import { openDatabase } from '../db/connection';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../db/embedded-db';
 import { AppError } from '../errors';
 import { createLogger, type Logger } from '../logger';
+import { ensureFindingViews } from '../digest/tallies';
 import { wireDomain } from '../main';
 import { createSimulator } from '../simulator/simulator';
 
@@ -81,6 +82,7 @@ export async function openCliDomain(options: {
     connection = await openDatabase(uri);
     const wiredConfig = wecom ? await wecom(connection, org) : config;
     const wired = wireDomain(wiredConfig, org, connection, logger, clock);
+    await ensureFindingViews(wired.domain);
     const conn = connection;
     return {
       config: wiredConfig,

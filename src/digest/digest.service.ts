@@ -2,31 +2,20 @@ import { missingOfficialNotice } from '../calendar/work-calendar';
 import { createWorkingTimeline } from '../calendar/working-timeline';
 import { addDays, createZonedTime } from '../calendar/zoned-time';
 import type { DomainContext } from '../context';
+import type { OpenFinding } from '../findings/finding-views';
 import { STATUSES, type FindingStatus } from '../findings/finding.model';
 import { leadersRecipient, unitRecipient, type Recipient } from '../reminders/recipients';
 import { leadersDigest, unitDigest, UNIT_DIGEST_CAP, OVERDUE_CAP, type DigestData, type DigestItem } from './digest.messages';
 
 /**
  * The daily digest: for the leaders, the whole picture; for each unit with open work, its own
- * list. Everything comes from one scan of the findings with a small projection (FerretDB v1 has
- * no $facet or $lookup, and one pass costs less than a count per figure), plus one query for the
- * texts of the findings it names.
+ * list. The open findings come from their compact view and the counts of everything else from the
+ * tallies (finding-views.ts), so the digest reads what is open, not every finding ever made.
  */
 
 const DEFAULT_AT = '17:30';
 
-interface ScanDoc {
-  no: number;
-  status: FindingStatus;
-  departments: string[];
-  district: string | null;
-  village: string | null;
-  createdAt: Date;
-  closedAt: Date | null;
-  deadline: Date | null;
-}
-
-const SCAN_PROJECTION = { _id: 0, no: 1, status: 1, departments: 1, district: 1, village: 1, createdAt: 1, closedAt: 1, deadline: 1 } as const;
+type ScanDoc = OpenFinding;
 
 /** The instant of a date's digest (org `digest.at`, 17:30 by default). */
 export function digestTime(ctx: DomainContext, date: string): Date {
@@ -43,16 +32,15 @@ export function previousDigestTime(ctx: DomainContext, date: string): Date {
 export async function collectDigest(ctx: DomainContext, now: Date): Promise<DigestData> {
   const date = ctx.calendar.day(now).date;
   const since = previousDigestTime(ctx, date);
-  const docs = await ctx.findings.model.find({}, SCAN_PROJECTION).lean<ScanDoc[]>().exec();
+  const [docs, tallies] = await Promise.all([ctx.findings.open(), ctx.findings.tallies(since, now)]);
 
   const byStatus = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<FindingStatus, number>;
+  byStatus.closed = tallies.closed;
+  byStatus.cancelled = tallies.cancelled;
   const units = new Map<string, { open: number; overdue: number }>();
   const districts = new Map<string, { open: number; overdue: number }>();
   const unitItems = new Map<string, ScanDoc[]>();
   const overdue: ScanDoc[] = [];
-  let newSince = 0;
-  let closedSince = 0;
-  let closedOnTime = 0;
   let minDeadline = now.getTime();
   const bump = (map: Map<string, { open: number; overdue: number }>, key: string, late: boolean) => {
     const row = map.get(key) ?? { open: 0, overdue: 0 };
@@ -63,13 +51,6 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
 
   for (const f of docs) {
     byStatus[f.status]++;
-    if (f.createdAt >= since && f.createdAt <= now) newSince++;
-    if (f.status === 'closed') {
-      if (f.closedAt && f.closedAt >= since && f.closedAt <= now) closedSince++;
-      if (!f.deadline || (f.closedAt && f.closedAt <= f.deadline)) closedOnTime++;
-      continue;
-    }
-    if (f.status === 'cancelled') continue;
     // Overdue: the unit still has the work (待签收 or 整改中) and the deadline has passed.
     const working = f.status === 'dispatched' || f.status === 'accepted';
     const late = working && f.deadline !== null && f.deadline < now;
@@ -91,17 +72,16 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
   const byDeadline = (a: ScanDoc, b: ScanDoc) => (a.deadline?.getTime() ?? Infinity) - (b.deadline?.getTime() ?? Infinity) || a.no - b.no;
   for (const list of unitItems.values()) list.sort(byDeadline);
 
-  const named = [...overdue.slice(0, OVERDUE_CAP), ...[...unitItems.values()].flatMap((l) => l.slice(0, UNIT_DIGEST_CAP))];
-  const texts = new Map(
-    (await ctx.findings.model.find({ no: { $in: [...new Set(named.map((f) => f.no))] } }, { _id: 0, no: 1, text: 1 }).lean<{ no: number; text: string }[]>().exec()).map((d) => [d.no, d.text]),
-  );
+  // The window's counts when the tallies cannot split it (the digest time was moved earlier): counted from the findings.
+  const newSince = tallies.createdSince ?? (await ctx.findings.count({ createdFrom: since, createdTo: new Date(now.getTime() + 1) }));
+  const closedSince = tallies.closedSince ?? (await ctx.findings.model.countDocuments({ status: 'closed', closedAt: { $gte: since, $lte: now } }).exec());
   const timeline = createWorkingTimeline(ctx.calendar, new Date(minDeadline), now);
   const item = (f: ScanDoc): DigestItem => ({
     no: f.no,
     status: f.status,
     unit: f.departments[0] ?? '待分派',
     village: f.village,
-    text: texts.get(f.no) ?? '',
+    text: f.textStart,
     deadline: f.deadline,
     overdueHours: f.deadline && f.deadline < now ? timeline.between(f.deadline, now) : null,
     hoursLeft: f.deadline && f.deadline >= now ? timeline.between(now, f.deadline) : null,
@@ -117,13 +97,13 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
     now,
     since,
     dayHours: timeline.dayHours,
-    total: docs.length,
+    total: tallies.created,
     byStatus,
     open: byStatus.triage + byStatus.dispatched + byStatus.accepted + byStatus.rectified,
     newSince,
     closedSince,
     closed,
-    closedOnTime,
+    closedOnTime: tallies.closedOnTime,
     byUnit: rows(units).filter((r) => ctx.directory.unit(r.name)?.kind !== 'district'),
     byDistrict: rows(districts),
     overdueCount: overdue.length,

@@ -31,6 +31,8 @@ const historySchema = new Schema(
 
 const findingSchema = new Schema(
   {
+    /** The number as a string (see finding-views.ts `findingId`): a lookup by `_id` is the one every server answers from an index. */
+    _id: { type: String, required: true },
     no: { type: Number, required: true, unique: true },
     status: { type: String, enum: STATUSES, required: true, index: true },
     /** Bumped by every change; a change first claims `finding:<no>:v<version>` (see db/claims.ts). */
@@ -101,6 +103,8 @@ export interface RoutingInfo {
 
 /** A finding as stored (lean). */
 export interface FindingDoc {
+  /** `String(no)`. */
+  _id: string;
   no: number;
   status: FindingStatus;
   version: number;

@@ -1,6 +1,7 @@
 import type { Connection, Model } from 'mongoose';
 import type { Clock } from '../clock';
 import { isDuplicateKey, type ClaimRepository } from '../db/claims';
+import { createFindingViews, findingId, type FindingViews, type OpenFinding, type Tallies } from './finding-views';
 import { findingModel, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
 
 /** A change takes milliseconds; a version claim this old whose finding never moved on was left by a dead instance. */
@@ -8,7 +9,7 @@ const STALE_CLAIM_MS = 60_000;
 
 export type Finding = FindingDoc & { createdAt: Date; updatedAt: Date };
 
-export type NewFinding = Omit<FindingDoc, 'no' | 'version' | 'history'> & { history?: HistoryEntry[] };
+export type NewFinding = Omit<FindingDoc, '_id' | 'no' | 'version' | 'history'> & { history?: HistoryEntry[] };
 
 export interface FindingFilter {
   status?: FindingStatus | FindingStatus[];
@@ -32,11 +33,16 @@ export interface FindingRepository {
   change(
     no: number,
     expected: { version: number; status?: FindingStatus[] },
-    set: Partial<Omit<FindingDoc, 'no' | 'version' | 'history'>>,
+    set: Partial<Omit<FindingDoc, '_id' | 'no' | 'version' | 'history'>>,
     entry: HistoryEntry,
   ): Promise<Finding | null>;
   list(filter?: FindingFilter, options?: { limit?: number; sort?: Record<string, 1 | -1> }): Promise<Finding[]>;
   count(filter?: FindingFilter): Promise<number>;
+  /** Every open finding, compact (see finding-views.ts), by number. */
+  open(): Promise<OpenFinding[]>;
+  /** Findings made, closed and cancelled, in all and in the window (`since`, `now`]. */
+  tallies(since: Date, now: Date): Promise<Tallies>;
+  views: FindingViews;
   model: Model<FindingDoc>;
 }
 
@@ -56,41 +62,86 @@ export function toQuery(filter: FindingFilter = {}): Record<string, unknown> {
 
 export function createFindingRepository(connection: Connection, claims: ClaimRepository, clock: Clock): FindingRepository {
   const model = findingModel(connection);
+  const views = createFindingViews(connection);
+
+  const byId = (no: number) => model.findOne({ _id: findingId(no) }).lean<Finding>().exec();
+  const exists = async (no: number) => (await model.collection.findOne({ _id: findingId(no) } as object, { projection: { _id: 1 } })) !== null;
+  const sourceClaim = (sourceKey: string) => `source:${sourceKey}`;
+
+  /**
+   * The highest number in use, found from one known to be in use (or 0) by lookups of single
+   * numbers, which every server answers from its `_id` index: doubling steps, then halving.
+   * Numbers are never deleted, so those in use run 1..highest without gaps.
+   */
+  async function highestFrom(known: number): Promise<number> {
+    let low = known;
+    let step = 1;
+    while (await exists(low + step)) {
+      low += step;
+      step *= 2;
+    }
+    let high = low + step;
+    while (high - low > 1) {
+      const mid = Math.floor((low + high) / 2);
+      if (await exists(mid)) low = mid;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** The finding a delivery already made: by its note in the claims, else (after a race) by the index. */
+  async function bySourceKey(sourceKey: string, thorough: boolean): Promise<Finding | null> {
+    const meta = await claims.meta(sourceClaim(sourceKey));
+    if (typeof meta?.no === 'number') {
+      const found = await byId(meta.no);
+      if (found) return found;
+    }
+    return thorough ? model.findOne({ sourceKey }).lean<Finding>().exec() : null;
+  }
+
+  /** Writes the views from the finding as written, and again if it changed meanwhile (the last writer's view stands). */
+  async function syncViews(written: Finding, created: boolean): Promise<void> {
+    await views.sync(written, created);
+    const latest = await byId(written.no);
+    if (latest && latest.version !== written.version) await views.sync(latest, false);
+  }
 
   let lastNo: number | undefined;
-  const bySourceKey = (sourceKey: string) => model.findOne({ sourceKey }).lean<Finding>().exec();
 
   return {
     model,
+    views,
 
     async create(input) {
-      const existing = await bySourceKey(input.sourceKey);
+      const existing = await bySourceKey(input.sourceKey, false);
       if (existing) return { finding: existing, created: false };
-      // Numbers come from the highest one plus one; the unique index settles a race between
-      // instances. The highest is remembered between reports (a lookup of it can read the whole
-      // collection on some servers) and looked up again only when another instance got there first.
+      // Numbers come from the highest one plus one; the unique `_id` settles a race between
+      // instances. The highest is remembered between reports and found again only when another
+      // instance got there first.
       for (let attempt = 0; attempt < 100; attempt++) {
-        if (lastNo === undefined || attempt > 0) {
-          lastNo = (await model.findOne({}, { no: 1 }).sort({ no: -1 }).lean<{ no: number }>().exec())?.no ?? 0;
-        }
+        lastNo = await highestFrom(lastNo ?? 0);
         const no = lastNo + 1;
         try {
           // Times come from the clock, not mongoose's own timestamps (which read the system time).
           const at = clock.now();
-          const doc = new model({ ...input, no, version: 0, history: input.history ?? [], createdAt: at, updatedAt: at });
+          const doc = new model({ ...input, _id: findingId(no), no, version: 0, history: input.history ?? [], createdAt: at, updatedAt: at });
           await doc.save({ timestamps: false });
           lastNo = no;
-          return { finding: doc.toObject() as unknown as Finding, created: true };
+          const finding = doc.toObject() as unknown as Finding;
+          await claims.tryClaim(sourceClaim(input.sourceKey), { no });
+          await syncViews(finding, true);
+          return { finding, created: true };
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
-          const winner = await bySourceKey(input.sourceKey);
+          // Either the number was taken (look again) or this delivery was made by another instance.
+          const winner = await bySourceKey(input.sourceKey, true);
           if (winner) return { finding: winner, created: false };
         }
       }
       throw new Error('could not allocate a finding number');
     },
 
-    get: (no) => model.findOne({ no }).lean<Finding>().exec(),
+    get: byId,
 
     async change(no, expected, set, entry) {
       const key = `finding:${no}:v${expected.version}`;
@@ -100,17 +151,25 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
         // writing it: then the finding is still at this version long after the claim, and the
         // claim is freed so the finding does not stay frozen.
         const stale = new Date(clock.now().getTime() - STALE_CLAIM_MS);
-        const current = await model.findOne({ no }, { version: 1 }).lean<{ version: number }>().exec();
+        const current = await model.findOne({ _id: findingId(no) }, { version: 1 }).lean<{ version: number }>().exec();
         if (current?.version !== expected.version || !(await claims.releaseIfClaimedBefore(key, stale))) return null;
         if (!(await claims.tryClaim(key, meta))) return null;
       }
-      const filter: Record<string, unknown> = { no, version: expected.version };
-      if (expected.status) filter.status = { $in: expected.status };
+      // The claim makes this caller the only writer of this version; the finding is still read
+      // first, so a change based on what someone saw earlier does not land on a newer state.
+      const current = await byId(no);
+      if (!current || current.version !== expected.version || (expected.status && !expected.status.includes(current.status))) return null;
       const result = await model
-        .updateOne(filter, { $set: { ...set, version: expected.version + 1, updatedAt: clock.now() }, $push: { history: entry } }, { timestamps: false })
+        .updateOne(
+          { _id: findingId(no) },
+          { $set: { ...set, version: expected.version + 1, updatedAt: clock.now() }, $push: { history: entry } },
+          { timestamps: false },
+        )
         .exec();
       if (result.modifiedCount !== 1) return null;
-      return model.findOne({ no }).lean<Finding>().exec();
+      const changed = await byId(no);
+      if (changed) await syncViews(changed, false);
+      return changed;
     },
 
     list: (filter, options) =>
@@ -122,6 +181,9 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
         .exec(),
 
     count: (filter) => model.countDocuments(toQuery(filter)).exec(),
+
+    open: () => views.open(),
+
+    tallies: (since, now) => views.tallies(since, now),
   };
 }
-

@@ -39,8 +39,8 @@ export interface ReminderRecords {
   /** Inserts every record whose key is new; returns the keys this caller now holds (the others were taken before). */
   claim(records: ReminderRecord[]): Promise<Set<string>>;
   forFinding(no: number): Promise<ReminderRecord[]>;
-  /** For each key prefix ("remind:12:accept:<start>:"), how many reminders (escalations aside) were recorded under it. */
-  countSent(prefixes: string[]): Promise<Map<string, number>>;
+  /** For each key prefix ("remind:12:accept:<start>:"), how many of the given slots were recorded under it. */
+  countSent(wanted: { prefix: string; slots: string[] }[]): Promise<Map<string, number>>;
 }
 
 const BATCH = 5_000;
@@ -62,19 +62,17 @@ export function createReminderRecords(connection: Connection): ReminderRecords {
       return won;
     },
     forFinding: (no) => model.find({ no }).sort({ at: 1 }).lean<ReminderRecord[]>().exec(),
-    async countSent(prefixes) {
-      const counts = new Map<string, number>();
-      if (prefixes.length === 0) return counts;
-      const nos = [...new Set(prefixes.map((p) => Number(p.split(':')[1])))];
-      const docs = await model.find({ no: { $in: nos } }, { _id: 1 }).lean<{ _id: string }[]>().exec();
-      const wanted = new Set(prefixes);
-      for (const prefix of wanted) counts.set(prefix, 0);
-      for (const { _id } of docs) {
-        const cut = _id.lastIndexOf(':') + 1;
-        const prefix = _id.slice(0, cut);
-        if (wanted.has(prefix) && !_id.startsWith('esc', cut)) counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
-      }
-      return counts;
+    async countSent(wanted) {
+      // Lookups by key, each answered from the _id index, rather than a query over every record.
+      const collection = model.collection;
+      return new Map(
+        await Promise.all(
+          wanted.map(async ({ prefix, slots }) => {
+            const found = await Promise.all(slots.map((slot) => collection.countDocuments({ _id: `${prefix}${slot}` } as object, { limit: 1 })));
+            return [prefix, found.filter((n) => n > 0).length] as const;
+          }),
+        ),
+      );
     },
   };
 }

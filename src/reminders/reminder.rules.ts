@@ -20,7 +20,7 @@ import type { FindingStatus } from '../findings/finding.model';
 
 export type ReminderKind = 'accept' | 'deadline' | 'confirm' | 'triage';
 
-/** The fields the rules read (a lean projection of the finding). */
+/** The fields the rules read (an open finding as findings_open keeps it). */
 export interface ReminderFinding {
   no: number;
   status: FindingStatus;
@@ -33,7 +33,7 @@ export interface ReminderFinding {
   dispatchedAt: Date | null;
   rectifiedAt: Date | null;
   updatedAt: Date;
-  /** For a finding in triage: when it got there (its last history entry). */
+  /** When it entered its current state (its last history entry). */
   enteredAt?: Date;
 }
 
@@ -52,21 +52,6 @@ export interface SlotDue {
   /** Working hours since `base` (for deadline: past the deadline; negative before it). */
   hours: number;
 }
-
-export const REMINDER_PROJECTION = {
-  _id: 0,
-  no: 1,
-  status: 1,
-  task: 1,
-  departments: 1,
-  village: 1,
-  cadre: 1,
-  reporter: 1,
-  deadline: 1,
-  dispatchedAt: 1,
-  rectifiedAt: 1,
-  updatedAt: 1,
-} as const;
 
 /** The instant each open finding's reminders count from, or null when it has none. */
 export function baseOf(f: ReminderFinding): { kind: ReminderKind; base: Date } | null {
@@ -131,6 +116,12 @@ export function slotsOf(f: ReminderFinding, s: ReminderSettings, timeline: Worki
 /** The key of a reminder slot: the same finding, kind, start and slot give the same key everywhere. */
 export function slotKey(d: { no: number; kind: ReminderKind; base: Date; slot: string }): string {
   return `remind:${d.no}:${d.kind}:${d.base.getTime()}:${d.slot}`;
+}
+
+/** The slots of `d`'s kind up to and including its own: those whose reminders may have gone. */
+export function slotsSoFar(d: Pick<SlotDue, 'kind' | 'count'>): string[] {
+  if (d.kind === 'deadline') return ['due', ...Array.from({ length: Math.max(0, d.count - 1) }, (_, k) => `over${k}`)];
+  return Array.from({ length: d.count }, (_, k) => String(k));
 }
 
 export function escalationKey(d: SlotDue): string {

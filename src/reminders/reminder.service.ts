@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import { isDistrictTask, isTaskNo } from '../../config/division-table';
 import { createWorkingTimeline, type WorkingTimeline } from '../calendar/working-timeline';
 import type { DomainContext } from '../context';
-import { OPEN_STATUSES } from '../findings/finding.model';
+import type { OpenFinding } from '../findings/finding-views';
 import { leadersRecipient, personRecipient, responsibleRecipient, unitRecipient, type Recipient } from './recipients';
 import { createReminderRecords, type ReminderRecord, type ReminderRecords } from './reminder-record.model';
 import { actLine, composeReminder, escalationLine, REMINDER_LIST_CAP, type ReminderItem, type ReminderSection } from './reminder.messages';
-import { escalationKey, lookAheadHours, REMINDER_PROJECTION, slotKey, slotsOf, type ReminderFinding, type SlotDue } from './reminder.rules';
+import { escalationKey, lookAheadHours, slotKey, slotsOf, slotsSoFar, type ReminderFinding, type SlotDue } from './reminder.rules';
 
 /** What one run sent: a message per recipient, with the findings it names. */
 export interface ReminderRunResult {
@@ -19,7 +19,7 @@ export interface ReminderRunResult {
 
 interface Planned {
   due: SlotDue;
-  finding: ReminderFinding;
+  finding: OpenFinding;
   /** The recipient asked to act. */
   to: Recipient;
   /** Told as an escalation (leaders; for tasks 1-2 also the 管区 group). */
@@ -38,13 +38,9 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
   const settings = ctx.directory.org.reminders;
   const records = options.records ?? createReminderRecords(ctx.findings.model.db);
 
-  const open = await ctx.findings.model
-    .find({ status: { $in: OPEN_STATUSES } }, REMINDER_PROJECTION)
-    .lean<ReminderFinding[]>()
-    .exec();
+  const open = await ctx.findings.open();
   result.scanned = open.length;
   if (open.length === 0) return result;
-  await addTriageEntry(ctx, open);
 
   const timeline = timelineFor(ctx, open, now);
   const ahead = lookAheadHours(settings);
@@ -92,15 +88,15 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
   }
   if (byRecipient.size === 0) return result;
 
-  // Only the findings a message will list need their text.
   const planned = [...byRecipient.values()].map((e) => ({ ...e, sections: sectionsFor(e.to, e.act, e.escalated) }));
   const listed = planned.flatMap((e) => e.sections.flatMap((sec) => sec.plans.slice(0, REMINDER_LIST_CAP)));
-  const texts = await textsOf(ctx, listed.map((p) => p.finding.no));
   // Leaders read how many reminders really went out (after a restart or on a first run, fewer than the slots).
-  const sentCounts = await records.countSent(listed.filter((p) => won.escalations.has(escalationKey(p.due))).map((p) => slotKey({ ...p.due, slot: '' })));
+  const sentCounts = await records.countSent(
+    listed.filter((p) => won.escalations.has(escalationKey(p.due))).map((p) => ({ prefix: slotKey({ ...p.due, slot: '' }), slots: slotsSoFar(p.due) })),
+  );
   const item = (p: Planned): ReminderItem => ({
     due: p.due,
-    finding: { ...p.finding, text: texts.get(p.finding.no) ?? '' },
+    finding: { ...p.finding, text: p.finding.textStart },
     overdueHours: p.finding.deadline && p.finding.deadline < now ? timeline.between(p.finding.deadline, now) : null,
     sent: sentCounts.get(slotKey({ ...p.due, slot: '' })) ?? p.due.count,
   });
@@ -197,28 +193,4 @@ async function claim(records: ReminderRecords, plans: Planned[], now: Date): Pro
   }
   const escalations = esc.size ? await records.claim([...esc.values()]) : new Set<string>();
   return { slots, escalations };
-}
-
-/** When each finding in triage got there: its last history entry (few findings wait in triage). */
-async function addTriageEntry(ctx: DomainContext, open: ReminderFinding[]): Promise<void> {
-  const triage = open.filter((f) => f.status === 'triage');
-  if (triage.length === 0) return;
-  const docs = await ctx.findings.model
-    .find({ no: { $in: triage.map((f) => f.no) } }, { _id: 0, no: 1, 'history.at': 1 })
-    .lean<{ no: number; history: { at: Date }[] }[]>()
-    .exec();
-  const entered = new Map(docs.map((d) => [d.no, d.history.reduce<Date | undefined>((max, h) => (!max || h.at > max ? h.at : max), undefined)]));
-  for (const f of triage) {
-    const at = entered.get(f.no);
-    if (at) f.enteredAt = at;
-  }
-}
-
-async function textsOf(ctx: DomainContext, nos: number[]): Promise<Map<number, string>> {
-  const unique = [...new Set(nos)];
-  const docs = await ctx.findings.model
-    .find({ no: { $in: unique } }, { _id: 0, no: 1, text: 1 })
-    .lean<{ no: number; text: string }[]>()
-    .exec();
-  return new Map(docs.map((d) => [d.no, d.text]));
 }

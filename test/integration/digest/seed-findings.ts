@@ -1,4 +1,7 @@
+import type { TaskNo } from '../../../config/division-table';
+import { rebuildFindingViews } from '../../../src/digest/tallies';
 import type { FindingDoc } from '../../../src/findings/finding.model';
+import type { Finding } from '../../../src/findings/finding.repository';
 import type { TestService } from '../../helpers/service';
 
 const sh = (local: string): Date => new Date(`${local}+08:00`);
@@ -17,14 +20,18 @@ export interface SeedFinding {
   closedAt?: string | null;
 }
 
-/** Findings written straight into the collection, with exactly the times a test needs. */
+/**
+ * Findings written straight into the collection, with exactly the times a test needs; then the
+ * views are rebuilt from them, as the service does on a database that holds findings without them.
+ */
 export async function seedFindings(t: TestService, findings: SeedFinding[]): Promise<void> {
-  await t.service.domain.findings.model.collection.insertMany(
+  await t.service.domain.findings.model.db.collection<Finding>('findings').insertMany(
     findings.map((f) => ({
+      _id: String(f.no),
       no: f.no,
       status: f.status,
       version: 1,
-      task: f.task ?? 5,
+      task: (f.task ?? 5) as TaskNo,
       item: null,
       departments: f.departments ?? [],
       village: f.village ?? null,
@@ -50,4 +57,5 @@ export async function seedFindings(t: TestService, findings: SeedFinding[]): Pro
       updatedAt: sh(f.createdAt),
     })),
   );
+  await rebuildFindingViews(t.service.domain, t.clock.now());
 }

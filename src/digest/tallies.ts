@@ -1,0 +1,33 @@
+import type { DomainContext } from '../context';
+import { previousDigestTime } from './digest.service';
+
+/**
+ * Where the tallies' rollup ends (see findings/finding-views.ts): the last digest before today, so
+ * that what today's digest counts "since the last digest" is still in single events.
+ */
+export function rollupPoint(ctx: DomainContext, now: Date): Date {
+  return previousDigestTime(ctx, ctx.calendar.day(now).date);
+}
+
+/** The night's fold of the tallies' events into their rollup. */
+export async function foldTallies(ctx: DomainContext, now: Date): Promise<{ folded: number }> {
+  const result = await ctx.findings.views.fold(rollupPoint(ctx, now));
+  ctx.logger.info(result, '已汇总此前的问题计数');
+  return result;
+}
+
+/** Rebuilds the open-findings view and the tallies from the findings themselves. */
+export async function rebuildFindingViews(ctx: DomainContext, now: Date): Promise<{ findings: number; open: number }> {
+  return ctx.findings.views.rebuild(ctx.findings.model.collection, rollupPoint(ctx, now), (done) => ctx.logger.info(`正在建立问题视图：已读 ${done} 件`));
+}
+
+/**
+ * At start: builds the views once when this database has none (a new database, or findings from
+ * before the views existed). Reminders and the digest read the views, so this comes first.
+ */
+export async function ensureFindingViews(ctx: DomainContext): Promise<void> {
+  if (await ctx.findings.views.built()) return;
+  const started = Date.now();
+  const result = await rebuildFindingViews(ctx, ctx.clock.now());
+  if (result.findings > 0) ctx.logger.info({ ...result, ms: Date.now() - started }, `问题视图已建立：${result.findings} 件问题，其中 ${result.open} 件未办结`);
+}

@@ -1,0 +1,237 @@
+import type { Collection, Connection } from 'mongoose';
+import { insertNew } from '../db/claims';
+import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.model';
+
+/**
+ * Two small collections kept beside the findings, so that the work done every few minutes reads
+ * what is open, not everything ever reported (at 100,000 findings, a scan of them all costs seconds
+ * on MongoDB without the right index and tens of seconds on FerretDB, which uses no index but `_id`):
+ *
+ * - `findings_open`: one compact document per open finding (`_id` = its number), what reminders,
+ *   the digest and the "mine" lists read. Written after the finding itself on every change.
+ * - `finding_tallies`: the counts of findings made, closed (and on time) and cancelled. One event
+ *   document per such step (`created:12`, `closed:12`, `cancelled:12`, idempotent by `_id`), and a
+ *   rollup into which the night's housekeeping folds the events before the last digest, so that
+ *   the events still on their own are those since the last digest, few and enough for its window.
+ *
+ * The finding is the truth: a view is rewritten from it, never the other way round, and both can be
+ * rebuilt from the findings (done at start when they are missing).
+ */
+
+export interface OpenFinding {
+  _id: string;
+  no: number;
+  status: FindingStatus;
+  version: number;
+  task: number | null;
+  item: string | null;
+  departments: string[];
+  village: string | null;
+  district: string | null;
+  cadre: string | null;
+  reporter: string;
+  urgency: 'normal' | 'urgent';
+  deadline: Date | null;
+  dispatchedAt: Date | null;
+  rectifiedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** When it entered its current state (its last history entry). */
+  enteredAt: Date;
+  /** The start of the report, enough for a one-line summary. */
+  textStart: string;
+}
+
+interface TallyEvent {
+  _id: string;
+  kind: 'created' | 'closed' | 'cancelled';
+  at: Date;
+  /** Closed by its deadline (or it had none). */
+  onTime?: boolean;
+}
+
+interface Rollup {
+  _id: 'rollup';
+  /** Events before this instant are counted here. */
+  upTo: Date;
+  created: number;
+  closed: number;
+  closedOnTime: number;
+  cancelled: number;
+  at: Date;
+}
+
+export interface Tallies {
+  /** Findings ever made, closed, closed on time and cancelled. */
+  created: number;
+  closed: number;
+  closedOnTime: number;
+  cancelled: number;
+  /** Made and closed in [since, now]; null when the window starts before the rollup's end (it cannot be split). */
+  createdSince: number | null;
+  closedSince: number | null;
+}
+
+type Viewed = FindingDoc & { createdAt: Date; updatedAt: Date };
+
+const TEXT_START_CHARS = 64;
+export const findingId = (no: number): string => String(no);
+
+export function toOpenFinding(f: Viewed): OpenFinding {
+  const last = f.history.at(-1);
+  return {
+    _id: findingId(f.no),
+    no: f.no,
+    status: f.status,
+    version: f.version,
+    task: f.task,
+    item: f.item,
+    departments: f.departments,
+    village: f.village,
+    district: f.district,
+    cadre: f.cadre,
+    reporter: f.reporter,
+    urgency: f.urgency,
+    deadline: f.deadline,
+    dispatchedAt: f.dispatchedAt,
+    rectifiedAt: f.rectifiedAt,
+    createdAt: f.createdAt,
+    updatedAt: f.updatedAt,
+    enteredAt: last ? new Date(last.at) : f.updatedAt,
+    textStart: f.text.replace(/\s+/g, ' ').trim().slice(0, TEXT_START_CHARS),
+  };
+}
+
+const isOpen = (status: FindingStatus): boolean => OPEN_STATUSES.includes(status);
+
+/** The tally events a finding in this state has given rise to. */
+function eventsOf(f: Viewed): TallyEvent[] {
+  const events: TallyEvent[] = [{ _id: `created:${f.no}`, kind: 'created', at: f.createdAt }];
+  if (f.status === 'closed') {
+    const at = f.closedAt ?? f.updatedAt;
+    events.push({ _id: `closed:${f.no}`, kind: 'closed', at, onTime: !f.deadline || at <= f.deadline });
+  }
+  if (f.status === 'cancelled') events.push({ _id: `cancelled:${f.no}`, kind: 'cancelled', at: f.cancelledAt ?? f.updatedAt });
+  return events;
+}
+
+export interface FindingViews {
+  /** Brings both views in line with a finding as just written (`created` for a new one). */
+  sync(f: Viewed, created: boolean): Promise<void>;
+  open(): Promise<OpenFinding[]>;
+  tallies(since: Date, now: Date): Promise<Tallies>;
+  /** Folds the events before `upTo` into the rollup (the night's housekeeping). */
+  fold(upTo: Date): Promise<{ folded: number }>;
+  /** Whether the views were ever built on this database. */
+  built(): Promise<boolean>;
+  /** Rebuilds both from the findings, reporting progress every 10,000. */
+  rebuild(findings: Collection, upTo: Date, progress?: (done: number) => void): Promise<{ findings: number; open: number }>;
+}
+
+export function createFindingViews(connection: Connection): FindingViews {
+  const openCollection = (): Collection<OpenFinding> => connection.collection<OpenFinding>('findings_open');
+  const tallyCollection = (): Collection<TallyEvent | Rollup> => connection.collection<TallyEvent | Rollup>('finding_tallies');
+
+  const readRollup = async (): Promise<Rollup | null> => (await tallyCollection().findOne({ _id: 'rollup' })) as Rollup | null;
+
+  return {
+    async sync(f, created) {
+      const id = findingId(f.no);
+      if (isOpen(f.status)) await openCollection().replaceOne({ _id: id }, toOpenFinding(f), { upsert: true });
+      else await openCollection().deleteOne({ _id: id });
+      const events = eventsOf(f).filter((e) => created || e.kind !== 'created');
+      if (events.length) await insertNew(tallyCollection() as Collection<TallyEvent>, events);
+    },
+
+    open: async () => (await openCollection().find({}).toArray()).sort((a, b) => a.no - b.no),
+
+    async tallies(since, now) {
+      const rollup = await readRollup();
+      const upTo = rollup?.upTo.getTime() ?? -Infinity;
+      const result: Tallies = {
+        created: rollup?.created ?? 0,
+        closed: rollup?.closed ?? 0,
+        closedOnTime: rollup?.closedOnTime ?? 0,
+        cancelled: rollup?.cancelled ?? 0,
+        createdSince: since.getTime() >= upTo ? 0 : null,
+        closedSince: since.getTime() >= upTo ? 0 : null,
+      };
+      const events = (await tallyCollection().find({}).toArray()).filter((e): e is TallyEvent => e._id !== 'rollup');
+      for (const e of events) {
+        // Left behind by a fold that stopped before deleting them: already counted.
+        if (e.at.getTime() < upTo) continue;
+        const inWindow = e.at >= since && e.at <= now;
+        if (e.kind === 'created') {
+          result.created++;
+          if (inWindow && result.createdSince !== null) result.createdSince++;
+        } else if (e.kind === 'closed') {
+          result.closed++;
+          if (e.onTime) result.closedOnTime++;
+          if (inWindow && result.closedSince !== null) result.closedSince++;
+        } else result.cancelled++;
+      }
+      return result;
+    },
+
+    async fold(upTo) {
+      const rollup = await readRollup();
+      const from = rollup?.upTo.getTime() ?? -Infinity;
+      if (upTo.getTime() <= from) return { folded: 0 };
+      const events = (await tallyCollection().find({}).toArray()).filter((e): e is TallyEvent => e._id !== 'rollup');
+      const next: Rollup = {
+        _id: 'rollup',
+        upTo,
+        created: rollup?.created ?? 0,
+        closed: rollup?.closed ?? 0,
+        closedOnTime: rollup?.closedOnTime ?? 0,
+        cancelled: rollup?.cancelled ?? 0,
+        at: new Date(),
+      };
+      const folded: string[] = [];
+      for (const e of events) {
+        const t = e.at.getTime();
+        if (t >= upTo.getTime()) continue;
+        folded.push(e._id);
+        if (t < from) continue;
+        if (e.kind === 'created') next.created++;
+        else if (e.kind === 'closed') {
+          next.closed++;
+          if (e.onTime) next.closedOnTime++;
+        } else next.cancelled++;
+      }
+      // The rollup first: if the deletes do not happen, readers skip those events by their time.
+      await tallyCollection().replaceOne({ _id: 'rollup' }, next, { upsert: true });
+      for (const id of folded) await tallyCollection().deleteOne({ _id: id });
+      return { folded: folded.length };
+    },
+
+    built: async () => (await readRollup()) !== null,
+
+    async rebuild(findings, upTo, progress) {
+      const rollup: Rollup = { _id: 'rollup', upTo, created: 0, closed: 0, closedOnTime: 0, cancelled: 0, at: new Date() };
+      const open: OpenFinding[] = [];
+      const recent: TallyEvent[] = [];
+      let count = 0;
+      const cursor = findings.find({}, { projection: { routing: 0, replyTo: 0, household: 0, 'history.text': 0, 'history.note': 0 }, batchSize: 2_000 });
+      for await (const doc of cursor) {
+        const f = doc as unknown as Viewed;
+        if (isOpen(f.status)) open.push(toOpenFinding(f));
+        for (const e of eventsOf(f)) {
+          if (e.at >= upTo) recent.push(e);
+          else if (e.kind === 'created') rollup.created++;
+          else if (e.kind === 'closed') {
+            rollup.closed++;
+            if (e.onTime) rollup.closedOnTime++;
+          } else rollup.cancelled++;
+        }
+        if (++count % 10_000 === 0) progress?.(count);
+      }
+      await openCollection().deleteMany({});
+      for (let i = 0; i < open.length; i += 2_000) await openCollection().insertMany(open.slice(i, i + 2_000), { ordered: false });
+      await tallyCollection().deleteMany({});
+      for (let i = 0; i < recent.length; i += 2_000) await tallyCollection().insertMany(recent.slice(i, i + 2_000), { ordered: false });
+      await tallyCollection().replaceOne({ _id: 'rollup' }, rollup, { upsert: true });
+      return { findings: count, open: open.length };
+    },
+  };
+}
