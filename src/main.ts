@@ -238,7 +238,19 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     media: client,
   };
   const inbox = createInbox({ connection, claims, clock, logger, handle: (event) => handleInbound(event, domain) });
-  const inboxWorker = startWorker('inbox', () => inbox.processPending(clock.now()), { intervalMs: 5_000, logger });
+  // What this instance stored is processed straight away; the inbox itself is looked through at
+  // start and then every half minute, for what a failure, a crash or another instance left.
+  let lastInboxScan = -Infinity;
+  const inboxWorker = startWorker(
+    'inbox',
+    async () => {
+      await inbox.processFresh(clock.now());
+      if (performance.now() - lastInboxScan < INBOX_SCAN_MS) return;
+      lastInboxScan = performance.now();
+      await inbox.processPending(clock.now());
+    },
+    { intervalMs: 5_000, logger },
+  );
   const outboxWorker = startWorker('outbox', () => outbox.deliverDue(clock.now()), { intervalMs: 5_000, logger });
   outbox.onEnqueued(() => outboxWorker.kick());
   accept = async (event) => {
@@ -246,6 +258,9 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
   };
   return { domain, inbox, outbox, client, botConnection, accept, workers: [inboxWorker, outboxWorker] };
 }
+
+/** How often the inbox is looked through for events left unprocessed (a lease on one lasts as long). */
+const INBOX_SCAN_MS = 30_000;
 
 function loadOrg(config: AppConfig, logger: Logger): OrgConfig {
   const { file, example } = resolveOrgConfigPath(config.orgConfigPath, config.orgConfigExplicit);

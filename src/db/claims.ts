@@ -45,10 +45,13 @@ export function createClaimRepository(connection: Connection, clock: { now(): Da
       return doc ? (doc.meta ?? {}) : null;
     },
     async releaseIfClaimedBefore(key, date) {
+      // Rare (a holder died), so the exact conditional delete is worth its cost.
       return (await collection.deleteOne({ _id: key, at: { $lt: date } })).deletedCount === 1;
     },
     async claimedBefore(key, date) {
-      return (await collection.countDocuments({ _id: key, at: { $lt: date } }, { limit: 1 })) > 0;
+      // Looked up by key alone (a filter on more than `_id` reads the whole collection on FerretDB).
+      const doc = await collection.findOne({ _id: key }, { projection: { at: 1 } });
+      return doc !== null && doc.at < date;
     },
     async release(key) {
       await collection.deleteOne({ _id: key });
@@ -70,14 +73,16 @@ export function isDuplicateKey(err: unknown): boolean {
 }
 
 /**
- * Claims one attempt at a piece of work (`<what>:a<attempts>`). When the key is taken but was
- * taken before `staleBefore`, its holder died between claiming and recording the attempt:
- * `moveOn` then advances the work's attempt counter, so the next run claims a key of its own.
+ * Claims one attempt at a piece of work (`<what>:a<attempts>`): 'claimed' when this caller holds
+ * it, 'busy' when someone else does. When the key was taken before `staleBefore`, its holder died
+ * between claiming and recording the attempt: `moveOn` then advances the work's attempt counter
+ * ('moved'), so a claim of the next attempt's key can succeed.
  */
-export async function claimAttempt(claims: ClaimRepository, key: string, staleBefore: Date, moveOn: () => Promise<unknown>): Promise<boolean> {
-  if (await claims.tryClaim(key)) return true;
-  if (await claims.claimedBefore(key, staleBefore)) await moveOn();
-  return false;
+export async function claimAttempt(claims: ClaimRepository, key: string, staleBefore: Date, moveOn: () => Promise<unknown>): Promise<'claimed' | 'busy' | 'moved'> {
+  if (await claims.tryClaim(key)) return 'claimed';
+  if (!(await claims.claimedBefore(key, staleBefore))) return 'busy';
+  await moveOn();
+  return 'moved';
 }
 
 /**

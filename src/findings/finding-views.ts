@@ -7,8 +7,10 @@ import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.mo
  * what is open, not everything ever reported (at 100,000 findings, a scan of them all costs seconds
  * on MongoDB without the right index and tens of seconds on FerretDB, which uses no index but `_id`):
  *
- * - `findings_open`: one compact document per open finding (`_id` = its number), what reminders,
- *   the digest and the "mine" lists read. Written after the finding itself on every change.
+ * - `findings_open`: one compact document per open finding (`_id` = its number), what reminders
+ *   and the digest read. Written after the finding itself on every change. Its fields are kept
+ *   as one JSON string: it is only ever read whole, and FerretDB reads a document of two fields
+ *   three times as fast as one of twenty.
  * - `finding_tallies`: the counts of findings made, closed (and on time) and cancelled. One event
  *   document per such step (`created:12`, `closed:12`, `cancelled:12`, idempotent by `_id`), and a
  *   rollup into which the night's housekeeping folds the events before the last digest, so that
@@ -104,6 +106,28 @@ export function toOpenFinding(f: Viewed): OpenFinding {
 
 const isOpen = (status: FindingStatus): boolean => OPEN_STATUSES.includes(status);
 
+/** How an open finding is stored: its number, and the rest as JSON. */
+interface PackedOpenFinding {
+  _id: string;
+  v: string;
+}
+
+const DATE_FIELDS = ['deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt', 'enteredAt'] as const;
+
+function pack(f: OpenFinding): PackedOpenFinding {
+  const { _id, ...rest } = f;
+  return { _id, v: JSON.stringify(rest) };
+}
+
+function unpack(doc: PackedOpenFinding): OpenFinding {
+  const f = { _id: doc._id, ...(JSON.parse(doc.v) as Omit<OpenFinding, '_id'>) } as OpenFinding;
+  for (const key of DATE_FIELDS) {
+    const value = f[key] as unknown;
+    if (typeof value === 'string') (f as unknown as Record<string, Date>)[key] = new Date(value);
+  }
+  return f;
+}
+
 /** The tally events a finding in this state has given rise to. */
 function eventsOf(f: Viewed): TallyEvent[] {
   const events: TallyEvent[] = [{ _id: `created:${f.no}`, kind: 'created', at: f.createdAt }];
@@ -129,7 +153,7 @@ export interface FindingViews {
 }
 
 export function createFindingViews(connection: Connection): FindingViews {
-  const openCollection = (): Collection<OpenFinding> => connection.collection<OpenFinding>('findings_open');
+  const openCollection = (): Collection<PackedOpenFinding> => connection.collection<PackedOpenFinding>('findings_open');
   const tallyCollection = (): Collection<TallyEvent | Rollup> => connection.collection<TallyEvent | Rollup>('finding_tallies');
 
   const readRollup = async (): Promise<Rollup | null> => (await tallyCollection().findOne({ _id: 'rollup' })) as Rollup | null;
@@ -137,13 +161,13 @@ export function createFindingViews(connection: Connection): FindingViews {
   return {
     async sync(f, created) {
       const id = findingId(f.no);
-      if (isOpen(f.status)) await openCollection().replaceOne({ _id: id }, toOpenFinding(f), { upsert: true });
+      if (isOpen(f.status)) await openCollection().replaceOne({ _id: id }, pack(toOpenFinding(f)), { upsert: true });
       else await openCollection().deleteOne({ _id: id });
       const events = eventsOf(f).filter((e) => created || e.kind !== 'created');
       if (events.length) await insertNew(tallyCollection() as Collection<TallyEvent>, events);
     },
 
-    open: async () => (await openCollection().find({}).toArray()).sort((a, b) => a.no - b.no),
+    open: async () => (await openCollection().find({}).toArray()).map(unpack).sort((a, b) => a.no - b.no),
 
     async tallies(since, now) {
       const rollup = await readRollup();
@@ -209,13 +233,13 @@ export function createFindingViews(connection: Connection): FindingViews {
 
     async rebuild(findings, upTo, progress) {
       const rollup: Rollup = { _id: 'rollup', upTo, created: 0, closed: 0, closedOnTime: 0, cancelled: 0, at: new Date() };
-      const open: OpenFinding[] = [];
+      const open: PackedOpenFinding[] = [];
       const recent: TallyEvent[] = [];
       let count = 0;
       const cursor = findings.find({}, { projection: { routing: 0, replyTo: 0, household: 0, 'history.text': 0, 'history.note': 0 }, batchSize: 2_000 });
       for await (const doc of cursor) {
         const f = doc as unknown as Viewed;
-        if (isOpen(f.status)) open.push(toOpenFinding(f));
+        if (isOpen(f.status)) open.push(pack(toOpenFinding(f)));
         for (const e of eventsOf(f)) {
           if (e.at >= upTo) recent.push(e);
           else if (e.kind === 'created') rollup.created++;

@@ -46,7 +46,9 @@ export type EventHandler = (event: InboundEvent) => Promise<void>;
 export interface Inbox {
   /** Stores the event; 'duplicate' when its delivery key was seen before. Throws when the database cannot store it. */
   put(event: InboundEvent): Promise<'new' | 'duplicate'>;
-  /** Processes what is due; safe on several instances at once. */
+  /** Processes the events this instance stored since the last call, without looking in the database for them. */
+  processFresh(now: Date): Promise<{ done: number; failed: number }>;
+  /** Processes whatever is due in the database (left by a crash, a restart or a failure); safe on several instances at once. */
   processPending(now: Date): Promise<{ done: number; failed: number }>;
   status(deliveryKey: string): Promise<InboxDoc['status'] | null>;
 }
@@ -63,6 +65,9 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
   type Waiting = { doc: InboxDoc; resolve: (r: 'new' | 'duplicate') => void; reject: (err: unknown) => void };
   const waiting: Waiting[] = [];
   let flushScheduled = false;
+  // Stored by this instance and not yet processed: processed from here, so the usual path never
+  // queries the inbox (on some servers a query reads every event kept).
+  const fresh: InboxDoc[] = [];
 
   async function flush(): Promise<void> {
     flushScheduled = false;
@@ -77,7 +82,10 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
         db.collection<InboxDoc>('inbox'),
         batch.map((w) => w.doc),
       );
-      batch.forEach((w, i) => w.resolve(results[i]!));
+      batch.forEach((w, i) => {
+        if (results[i] === 'new') fresh.push(w.doc);
+        w.resolve(results[i]!);
+      });
     } catch (err) {
       for (const w of batch) w.reject(err);
     }
@@ -87,6 +95,45 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
     if (flushScheduled) return;
     flushScheduled = true;
     setImmediate(() => void flush());
+  }
+
+  async function processAll(docs: InboxDoc[], now: Date): Promise<{ done: number; failed: number }> {
+    let done = 0;
+    let failed = 0;
+    for (const doc of docs) {
+      const outcome = await processOne(doc, now);
+      if (outcome === 'done') done++;
+      else if (outcome === 'failed') failed++;
+    }
+    return { done, failed };
+  }
+
+  async function processOne(doc: InboxDoc, now: Date): Promise<'done' | 'failed' | 'retry' | 'skipped'> {
+    const claimed = await claimAttempt(deps.claims, `inbox:${doc._id}:a${doc.attempts}`, new Date(now.getTime() - LEASE_MS), () =>
+      model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec(),
+    );
+    // Its last attempt's holder died: the attempt counter moved on, and this is the next attempt.
+    if (claimed === 'moved') return processOne({ ...doc, attempts: doc.attempts + 1 }, now);
+    if (claimed === 'busy') return 'skipped';
+    const attempts = doc.attempts + 1;
+    await model.updateOne({ _id: doc._id }, { $set: { status: 'processing', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
+    const log = deps.logger.child({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from });
+    try {
+      await deps.handle(doc.event);
+      await model.updateOne({ _id: doc._id }, { $set: { status: 'done', processedAt: deps.clock.now(), leaseUntil: null, error: null } }).exec();
+      return 'done';
+    } catch (err) {
+      const error = maskPersonalNumbers((err as Error).message ?? String(err)).slice(0, 500);
+      const giveUp = attempts >= MAX_ATTEMPTS;
+      await model
+        .updateOne(
+          { _id: doc._id },
+          { $set: { status: giveUp ? 'failed' : 'pending', error, leaseUntil: null, notBefore: new Date(now.getTime() + 5_000 * 2 ** attempts) } },
+        )
+        .exec();
+      log.error({ err, attempts }, giveUp ? '消息处理失败，已放弃' : '消息处理失败，稍后重试');
+      return giveUp ? 'failed' : 'retry';
+    }
   }
 
   return {
@@ -110,6 +157,8 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       });
     },
 
+    processFresh: (now) => processAll(fresh.splice(0, fresh.length), now),
+
     async processPending(now) {
       const due = await model
         .find({ $or: [{ status: 'pending', notBefore: { $lte: now } }, { status: 'processing', leaseUntil: { $lt: now } }] })
@@ -117,34 +166,7 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
         .limit(200)
         .lean<InboxDoc[]>()
         .exec();
-      let done = 0;
-      let failed = 0;
-      for (const doc of due) {
-        const claimed = await claimAttempt(deps.claims, `inbox:${doc._id}:a${doc.attempts}`, new Date(now.getTime() - LEASE_MS), () =>
-          model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec(),
-        );
-        if (!claimed) continue;
-        const attempts = doc.attempts + 1;
-        await model.updateOne({ _id: doc._id }, { $set: { status: 'processing', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
-        const log = deps.logger.child({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from });
-        try {
-          await deps.handle(doc.event);
-          await model.updateOne({ _id: doc._id }, { $set: { status: 'done', processedAt: deps.clock.now(), leaseUntil: null, error: null } }).exec();
-          done++;
-        } catch (err) {
-          const error = maskPersonalNumbers((err as Error).message ?? String(err)).slice(0, 500);
-          const giveUp = attempts >= MAX_ATTEMPTS;
-          await model
-            .updateOne(
-              { _id: doc._id },
-              { $set: { status: giveUp ? 'failed' : 'pending', error, leaseUntil: null, notBefore: new Date(now.getTime() + 5_000 * 2 ** attempts) } },
-            )
-            .exec();
-          log.error({ err, attempts }, giveUp ? '消息处理失败，已放弃' : '消息处理失败，稍后重试');
-          if (giveUp) failed++;
-        }
-      }
-      return { done, failed };
+      return processAll(due, now);
     },
 
     async status(deliveryKey) {

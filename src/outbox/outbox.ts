@@ -106,7 +106,7 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
     const claimed = await claimAttempt(deps.claims, `out:${String(doc._id)}:a${doc.attempts}`, new Date(now.getTime() - LEASE_MS), () =>
       model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec(),
     );
-    if (!claimed) return 'skipped';
+    if (claimed !== 'claimed') return 'skipped';
     const attempts = doc.attempts + 1;
     await model.updateOne({ _id: doc._id }, { $set: { status: 'sending', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
     const log = deps.logger.child({ outbox: String(doc._id), channel: doc.channel.replace(/^webhook:.*/, 'webhook'), label: doc.label });

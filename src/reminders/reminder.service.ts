@@ -91,14 +91,20 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
   const planned = [...byRecipient.values()].map((e) => ({ ...e, sections: sectionsFor(e.to, e.act, e.escalated) }));
   const listed = planned.flatMap((e) => e.sections.flatMap((sec) => sec.plans.slice(0, REMINDER_LIST_CAP)));
   // Leaders read how many reminders really went out (after a restart or on a first run, fewer than the slots).
-  const sentCounts = await records.countSent(
-    listed.filter((p) => won.escalations.has(escalationKey(p.due))).map((p) => ({ prefix: slotKey({ ...p.due, slot: '' }), slots: slotsSoFar(p.due) })),
+  const escalatedListed = new Map(listed.filter((p) => won.escalations.has(escalationKey(p.due))).map((p) => [escalationKey(p.due), p.due] as const));
+  const sentCounts = await records.sentSoFar(
+    [...escalatedListed].map(([key, due]) => ({
+      key,
+      previous: due.escalation ? slotKey({ ...due, slot: `esc${due.escalation - 1}` }) : null,
+      prefix: slotKey({ ...due, slot: '' }),
+      slots: slotsSoFar(due),
+    })),
   );
   const item = (p: Planned): ReminderItem => ({
     due: p.due,
     finding: { ...p.finding, text: p.finding.textStart },
     overdueHours: p.finding.deadline && p.finding.deadline < now ? timeline.between(p.finding.deadline, now) : null,
-    sent: sentCounts.get(slotKey({ ...p.due, slot: '' })) ?? p.due.count,
+    sent: sentCounts.get(escalationKey(p.due)) ?? p.due.count,
   });
   const unitOf = (f: ReminderFinding): string => f.departments[0] ?? '待分派';
   const nameOf = (userid: string): string => ctx.directory.displayName(userid);

@@ -53,8 +53,8 @@ async function main(): Promise<void> {
     await call();
     return Math.round(performance.now() - started);
   };
-  const findings = await service.domain.findings.count();
-  const open = await service.domain.findings.count({ status: ['triage', 'dispatched', 'accepted', 'rectified'] });
+  const findings = (await service.domain.findings.tallies(now, now)).created;
+  const open = (await service.domain.findings.open()).length;
 
   let reminderScan: { findings: number; open: number; ms: number; steadyMs: number } | null = null;
   const runReminders = fn(await load('src/reminders/reminder.service.ts'), 'runReminders');

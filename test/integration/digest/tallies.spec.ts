@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { housekeepingJob } from '../../../jobs/housekeeping.job';
+import { collectDigest, digestMessages, runDigestJob } from '../../../src/digest/digest.service';
+import { freshDatabaseUri } from '../../helpers/database';
+import { startTestService, type TestService } from '../../helpers/service';
+
+// Reminders and the digest read the open findings' view and the tallies, kept beside the findings
+// on every change; these checks follow what the leaders read as findings move and nights pass.
+const LEADERS = 'EXAMPLE-LEADERS-ROBOT-KEY';
+
+describe('digest counts through changes, the night’s fold and a rebuild', () => {
+  let t: TestService | undefined;
+  afterEach(async () => {
+    await t?.stop();
+    t = undefined;
+  });
+
+  const at = async (s: TestService, local: string, ...steps: [string, string][]) => {
+    s.clock.set(`${local}+08:00`);
+    for (const [who, text] of steps) {
+      expect(await s.say(who, text)).to.equal(200);
+      await s.settle();
+    }
+  };
+  const leadersDigest = async (s: TestService, local: string): Promise<string> => {
+    s.clock.set(`${local}+08:00`);
+    expect((await runDigestJob(s.service.domain, s.clock.now())).sent).to.equal(true);
+    await s.settle();
+    return s.wecom.toWebhook(LEADERS).at(-1)!.content;
+  };
+
+  it('counts what was made, closed and cancelled since the last digest and in all, the same after the fold and after a rebuild', async () => {
+    const uri = freshDatabaseUri('tallies');
+    t = await startTestService({ now: '2026-10-15T09:00:00+08:00', databaseUri: uri });
+    // Thursday 15 Oct 2026: three reports; No. 1 is closed the same day, No. 2 withdrawn.
+    await at(
+      t,
+      '2026-10-15T09:00',
+      ['zhuxia', '东岭村李某某家危房，屋顶漏雨'],
+      ['zhuxia', '东岭村王某某家危房，墙体开裂'],
+      ['zhuxia', '东岭村赵某某家危房，门窗损坏'],
+    );
+    await at(t, '2026-10-15T10:00', ['hanbing', '签收 1'], ['hanbing', '整改完成 1 已更换屋顶瓦片'], ['zhuxia', '销号 1'], ['zhuxia', '撤销 2']);
+    const thursday = await leadersDigest(t, '2026-10-15T17:30');
+    expect(thursday)
+      .to.contain('新增 **3** 件，销号 **1** 件（自 10月14日 17:30）')
+      .and.to.contain('未办结 **1** 件')
+      .and.to.contain('累计 3 件，已销号 1，已撤销 1')
+      .and.to.contain('按期办结率 **100%（1/1）**');
+
+    // The night: Thursday's events are folded into the rollup.
+    t.clock.set('2026-10-16T03:17:00+08:00');
+    const night = (await housekeepingJob.run(t.service.domain, t.clock.now())) as { tallies: { folded: number } };
+    expect(night.tallies.folded).to.equal(5); // 3 made, 1 closed, 1 withdrawn
+
+    // Friday: one more report, and No. 3 is closed.
+    await at(t, '2026-10-16T09:00', ['zhuxia', '东岭村孙某某家危房，院墙倒塌']);
+    await at(t, '2026-10-16T10:00', ['hanbing', '签收 3'], ['hanbing', '整改完成 3 已修缮门窗'], ['wangzhen', '销号 3']);
+    const friday = await leadersDigest(t, '2026-10-16T17:30');
+    expect(friday)
+      .to.contain('新增 **1** 件，销号 **1** 件（自 10月15日 17:30）')
+      .and.to.contain('未办结 **1** 件')
+      .and.to.contain('累计 4 件，已销号 2，已撤销 1')
+      .and.to.contain('按期办结率 **100%（2/2）**');
+
+    // Views lost (or a database from before them): the next start builds them from the findings, and the digest reads the same.
+    await t.stop();
+    t = undefined;
+    const { MongoClient } = await import('mongodb');
+    const client = await MongoClient.connect(uri);
+    await client.db().collection('findings_open').drop();
+    await client.db().collection('finding_tallies').drop();
+    await client.close();
+    t = await startTestService({ now: '2026-10-16T17:40:00+08:00', databaseUri: uri });
+    const data = await collectDigest(t.service.domain, t.clock.now());
+    const rebuilt = digestMessages(t.service.domain, data, 'check').find((m) => m.recipient.key === 'leaders')!.message.content;
+    expect(rebuilt).to.contain('新增 **1** 件，销号 **1** 件（自 10月15日 17:30）').and.to.contain('累计 4 件，已销号 2，已撤销 1').and.to.contain('未办结 **1** 件');
+    expect((await t.service.domain.findings.open()).map((f) => [f.no, f.status])).to.deep.equal([[4, 'dispatched']]);
+  });
+});
