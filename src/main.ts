@@ -251,7 +251,17 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     },
     { intervalMs: 5_000, logger },
   );
-  const outboxWorker = startWorker('outbox', () => outbox.deliverDue(clock.now()), { intervalMs: 5_000, logger });
+  let lastOutboxScan = -Infinity;
+  const outboxWorker = startWorker(
+    'outbox',
+    async () => {
+      await outbox.deliverFresh(clock.now());
+      if (!outbox.wantsScan() && performance.now() - lastOutboxScan < OUTBOX_SCAN_MS) return;
+      lastOutboxScan = performance.now();
+      await outbox.deliverDue(clock.now());
+    },
+    { intervalMs: 5_000, logger },
+  );
   outbox.onEnqueued(() => outboxWorker.kick());
   accept = async (event) => {
     if ((await inbox.put(event)) === 'new') inboxWorker.kick();
@@ -261,6 +271,8 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
 
 /** How often the inbox is looked through for events left unprocessed (a lease on one lasts as long). */
 const INBOX_SCAN_MS = 30_000;
+/** How often the outbox is looked through when nothing asks for it (retries coming due). */
+const OUTBOX_SCAN_MS = 5_000;
 
 function loadOrg(config: AppConfig, logger: Logger): OrgConfig {
   const { file, example } = resolveOrgConfigPath(config.orgConfigPath, config.orgConfigExplicit);

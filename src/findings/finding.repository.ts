@@ -66,7 +66,6 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
 
   const byId = (no: number) => model.findOne({ _id: findingId(no) }).lean<Finding>().exec();
   const exists = async (no: number) => (await model.collection.findOne({ _id: findingId(no) } as object, { projection: { _id: 1 } })) !== null;
-  const sourceClaim = (sourceKey: string) => `source:${sourceKey}`;
 
   /**
    * The highest number in use, found from one known to be in use (or 0) by lookups of single
@@ -89,16 +88,6 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
     return low;
   }
 
-  /** The finding a delivery already made: by its note in the claims, else (after a race) by the index. */
-  async function bySourceKey(sourceKey: string, thorough: boolean): Promise<Finding | null> {
-    const meta = await claims.meta(sourceClaim(sourceKey));
-    if (typeof meta?.no === 'number') {
-      const found = await byId(meta.no);
-      if (found) return found;
-    }
-    return thorough ? model.findOne({ sourceKey }).lean<Finding>().exec() : null;
-  }
-
   /** Writes the views from the finding as written, and again if it changed meanwhile (the last writer's view stands). */
   async function syncViews(written: Finding, created: boolean): Promise<void> {
     await views.sync(written, created);
@@ -113,14 +102,12 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
     views,
 
     async create(input) {
-      const existing = await bySourceKey(input.sourceKey, false);
-      if (existing) return { finding: existing, created: false };
       // Numbers come from the highest one plus one; the unique `_id` settles a race between
       // instances. The highest is remembered between reports and found again only when another
-      // instance got there first.
+      // instance got there first. A delivery processed twice (a crash after its finding was made)
+      // runs into the unique sourceKey and gets the finding it made.
       for (let attempt = 0; attempt < 100; attempt++) {
-        lastNo = await highestFrom(lastNo ?? 0);
-        const no = lastNo + 1;
+        const no = (lastNo === undefined || attempt > 0 ? await highestFrom(lastNo ?? 0) : lastNo) + 1;
         try {
           // Times come from the clock, not mongoose's own timestamps (which read the system time).
           const at = clock.now();
@@ -128,14 +115,17 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
           await doc.save({ timestamps: false });
           lastNo = no;
           const finding = doc.toObject() as unknown as Finding;
-          await claims.tryClaim(sourceClaim(input.sourceKey), { no });
-          await syncViews(finding, true);
+          // Nobody else knows the number yet: the views need no second look.
+          await views.sync(finding, true);
           return { finding, created: true };
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
-          // Either the number was taken (look again) or this delivery was made by another instance.
-          const winner = await bySourceKey(input.sourceKey, true);
-          if (winner) return { finding: winner, created: false };
+          // Which key? (FerretDB does not say.) The number's holder, or else this delivery's finding.
+          const holder = await model.findOne({ _id: findingId(no) }, { sourceKey: 1 }).lean<{ sourceKey: string }>().exec();
+          if (holder?.sourceKey === input.sourceKey || !holder) {
+            const made = holder ? await byId(no) : await model.findOne({ sourceKey: input.sourceKey }).lean<Finding>().exec();
+            if (made) return { finding: made, created: false };
+          }
         }
       }
       throw new Error('could not allocate a finding number');

@@ -31,8 +31,10 @@ export function createApp(deps: AppDeps): Koa {
 
   // The one error sink for HTTP: people get a short Chinese message, logs get the detail.
   app.use(async (ctx, next) => {
-    const log = deps.logger.child({ reqId: randomUUID().slice(0, 8) });
-    ctx.state.log = log;
+    // The request's own logger is made when something logs (most requests log nothing).
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= deps.logger.child({ reqId: randomUUID().slice(0, 8) }));
+    Object.defineProperty(ctx.state, 'log', { get: log, enumerable: true, configurable: true });
     const started = performance.now();
     try {
       await next();
@@ -40,10 +42,10 @@ export function createApp(deps: AppDeps): Koa {
       const status = isAppError(err) ? err.status : 500;
       ctx.status = status;
       ctx.body = { error: { code: isAppError(err) ? err.code : 'internal', message: publicMessage(err) } };
-      if (status >= 500) log.error({ err }, 'request failed');
-      else log.info({ code: isAppError(err) ? err.code : undefined, msg: (err as Error).message }, 'request refused');
+      if (status >= 500) log().error({ err }, 'request failed');
+      else log().info({ code: isAppError(err) ? err.code : undefined, msg: (err as Error).message }, 'request refused');
     } finally {
-      log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      if (deps.logger.isLevelEnabled('debug')) log().debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   });
 

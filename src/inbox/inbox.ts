@@ -97,30 +97,36 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
     setImmediate(() => void flush());
   }
 
-  async function processAll(docs: InboxDoc[], now: Date): Promise<{ done: number; failed: number }> {
+  async function processAll(docs: InboxDoc[], now: Date, fresh = false): Promise<{ done: number; failed: number }> {
     let done = 0;
     let failed = 0;
     for (const doc of docs) {
-      const outcome = await processOne(doc, now);
+      // An event this instance stored is nobody else's until it comes due (`notBefore`); one that
+      // waited here for half that long is claimed like any other.
+      const mine = fresh && now.getTime() - doc.receivedAt.getTime() < LEASE_MS / 2;
+      const outcome = await processOne(doc, now, mine);
       if (outcome === 'done') done++;
       else if (outcome === 'failed') failed++;
     }
     return { done, failed };
   }
 
-  async function processOne(doc: InboxDoc, now: Date): Promise<'done' | 'failed' | 'retry' | 'skipped'> {
-    const claimed = await claimAttempt(deps.claims, `inbox:${doc._id}:a${doc.attempts}`, new Date(now.getTime() - LEASE_MS), () =>
-      model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec(),
-    );
+  async function processOne(doc: InboxDoc, now: Date, mine = false): Promise<'done' | 'failed' | 'retry' | 'skipped'> {
+    const claimed = mine
+      ? 'claimed'
+      : await claimAttempt(deps.claims, `inbox:${doc._id}:a${doc.attempts}`, new Date(now.getTime() - LEASE_MS), () =>
+          model.updateOne({ _id: doc._id, attempts: doc.attempts }, { $set: { attempts: doc.attempts + 1, status: 'pending' } }).exec(),
+        );
     // Its last attempt's holder died: the attempt counter moved on, and this is the next attempt.
     if (claimed === 'moved') return processOne({ ...doc, attempts: doc.attempts + 1 }, now);
     if (claimed === 'busy') return 'skipped';
+    // The claim is the lease: while it is fresh nobody else takes the event up, and it is written
+    // once, with the outcome (one write less per event than marking it 'processing' first).
     const attempts = doc.attempts + 1;
-    await model.updateOne({ _id: doc._id }, { $set: { status: 'processing', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
-    const log = deps.logger.child({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from });
     try {
       await deps.handle(doc.event);
-      await model.updateOne({ _id: doc._id }, { $set: { status: 'done', processedAt: deps.clock.now(), leaseUntil: null, error: null } }).exec();
+      await model.updateOne({ _id: doc._id }, { $set: { status: 'done', attempts, processedAt: deps.clock.now(), leaseUntil: null, error: null } }).exec();
+      deps.logger.info({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from, channel: doc.event.channel }, '消息已处理');
       return 'done';
     } catch (err) {
       const error = maskPersonalNumbers((err as Error).message ?? String(err)).slice(0, 500);
@@ -128,9 +134,10 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       await model
         .updateOne(
           { _id: doc._id },
-          { $set: { status: giveUp ? 'failed' : 'pending', error, leaseUntil: null, notBefore: new Date(now.getTime() + 5_000 * 2 ** attempts) } },
+          { $set: { status: giveUp ? 'failed' : 'pending', attempts, error, leaseUntil: null, notBefore: new Date(now.getTime() + 5_000 * 2 ** attempts) } },
         )
         .exec();
+      const log = deps.logger.child({ delivery: doc._id, kind: doc.event.kind, from: doc.event.from });
       log.error({ err, attempts }, giveUp ? '消息处理失败，已放弃' : '消息处理失败，稍后重试');
       return giveUp ? 'failed' : 'retry';
     }
@@ -145,7 +152,8 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
         event: parsed,
         status: 'pending',
         attempts: 0,
-        notBefore: now,
+        // Due for a look through the inbox only once this instance had time to process it itself.
+        notBefore: new Date(now.getTime() + LEASE_MS),
         leaseUntil: null,
         receivedAt: now,
         processedAt: null,
@@ -157,7 +165,7 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       });
     },
 
-    processFresh: (now) => processAll(fresh.splice(0, fresh.length), now),
+    processFresh: (now) => processAll(fresh.splice(0, fresh.length), now, true),
 
     async processPending(now) {
       const due = await model

@@ -112,14 +112,15 @@ export function createWeComCallbackRouter(deps: CallbackRouterDeps): Router {
       throw new AppError('unauthorized', '签名校验失败', { channel: ch.name });
     }
     const event = ch.parse(ch.crypto.decrypt(encrypt));
-    const eventLog = log(ctx).child({ channel: ch.name, deliveryKey: event.deliveryKey, kind: event.kind });
+    const about = { channel: ch.name, deliveryKey: event.deliveryKey, kind: event.kind };
     try {
       await deps.accept(event);
     } catch (err) {
-      eventLog.error({ err }, 'wecom callback not stored');
+      log(ctx).error({ ...about, err }, 'wecom callback not stored');
       throw new AppError('unavailable', '暂时无法处理，请稍后重试', err);
     }
-    eventLog.info('wecom callback accepted');
+    // What the event led to is logged when it is processed; its arrival only when asked for.
+    if (deps.logger.isLevelEnabled('debug')) log(ctx).debug(about, 'wecom callback accepted');
     ctx.status = 200;
     ctx.type = 'text/plain';
     ctx.body = '';

@@ -43,8 +43,23 @@ describe('inbox (real database)', () => {
     expect(results.filter((r) => r === 'new')).to.have.length(3);
     expect(results[0] === 'new' ? results[2] : results[0]).to.equal('duplicate');
     expect(await inbox.put(event('2'))).to.equal('duplicate');
-    await inbox.processPending(clock.now());
+    await inbox.processFresh(clock.now());
     expect(handled.sort()).to.deep.equal(['1', '2', '3']);
+  });
+
+  it('leaves what an instance stored to that instance until it comes due, then to anyone', async () => {
+    const other = createInbox({ connection, claims: createClaimRepository(connection, clock), clock, logger: silentLogger(), handle: async (e) => void handled.push(`other:${e.deliveryKey}`) });
+    await inbox.put(event('a'));
+    await other.processPending(clock.now());
+    expect(handled).to.deep.equal([]);
+    // The instance that stored it died before processing it: 30 s on, another takes it up.
+    clock.advance(31_000);
+    await other.processPending(clock.now());
+    expect(handled).to.deep.equal(['other:a']);
+    await inbox.processFresh(clock.now()); // the first instance, had it lived, finds it taken
+    await other.processPending(clock.now());
+    expect(handled).to.deep.equal(['other:a']);
+    expect(await inbox.status('a')).to.equal('done');
   });
 
   it('retries a failing event with backoff and gives up after five tries', async () => {
