@@ -1,4 +1,6 @@
+import type { Collection, Connection } from 'mongoose';
 import type { DomainContext } from '../context';
+import { insertNew } from '../db/claims';
 import { previousDigestTime } from './digest.service';
 
 /**
@@ -28,6 +30,32 @@ export async function rebuildFindingViews(ctx: DomainContext, now: Date): Promis
 export async function ensureFindingViews(ctx: DomainContext): Promise<void> {
   if (await ctx.findings.views.built()) return;
   const started = Date.now();
+  const rekeyed = await rekeyFindings(ctx.findings.model.db);
+  if (rekeyed > 0) ctx.logger.info({ rekeyed }, `已将 ${rekeyed} 件问题改为按编号存储`);
   const result = await rebuildFindingViews(ctx, ctx.clock.now());
   if (result.findings > 0) ctx.logger.info({ ...result, ms: Date.now() - started }, `问题视图已建立：${result.findings} 件问题，其中 ${result.open} 件未办结`);
+}
+
+/**
+ * Findings stored before they were keyed by their number (with a generated `_id`) get `_id` =
+ * their number, once, on the first start of this version. An `_id` cannot be changed in place, so
+ * each is parked in `findings_rekey` first, then replaced; whatever a stop in the middle left
+ * parked is put back the next time.
+ */
+export async function rekeyFindings(connection: Connection): Promise<number> {
+  const findings = connection.collection<{ _id: unknown; no: number }>('findings');
+  const parked = connection.collection<{ _id: string; no: number }>('findings_rekey');
+  const restore = async (doc: { _id: string; no: number }): Promise<void> => {
+    await insertNew(findings as unknown as Collection<{ _id: string; no: number }>, [doc]);
+    await parked.deleteOne({ _id: doc._id });
+  };
+  for (const doc of await parked.find({}).toArray()) await restore(doc);
+  const old = await findings.find({ _id: { $type: 'objectId' } }).toArray();
+  for (const doc of old) {
+    const rekeyed = { ...doc, _id: String(doc.no) };
+    await insertNew(parked, [rekeyed]);
+    await findings.deleteOne({ _id: doc._id });
+    await restore(rekeyed);
+  }
+  return old.length;
 }

@@ -15,7 +15,7 @@ describe('digest counts through changes, the night’s fold and a rebuild', () =
     t = undefined;
   });
 
-  const at = async (s: TestService, local: string, ...steps: [string, string][]) => {
+  const during = async (s: TestService, local: string, ...steps: [string, string][]) => {
     s.clock.set(`${local}+08:00`);
     for (const [who, text] of steps) {
       expect(await s.say(who, text)).to.equal(200);
@@ -33,14 +33,14 @@ describe('digest counts through changes, the night’s fold and a rebuild', () =
     const uri = freshDatabaseUri('tallies');
     t = await startTestService({ now: '2026-10-15T09:00:00+08:00', databaseUri: uri });
     // Thursday 15 Oct 2026: three reports; No. 1 is closed the same day, No. 2 withdrawn.
-    await at(
+    await during(
       t,
       '2026-10-15T09:00',
       ['zhuxia', '东岭村李某某家危房，屋顶漏雨'],
       ['zhuxia', '东岭村王某某家危房，墙体开裂'],
       ['zhuxia', '东岭村赵某某家危房，门窗损坏'],
     );
-    await at(t, '2026-10-15T10:00', ['hanbing', '签收 1'], ['hanbing', '整改完成 1 已更换屋顶瓦片'], ['zhuxia', '销号 1'], ['zhuxia', '撤销 2']);
+    await during(t, '2026-10-15T10:00', ['hanbing', '签收 1'], ['hanbing', '整改完成 1 已更换屋顶瓦片'], ['zhuxia', '销号 1'], ['zhuxia', '撤销 2']);
     const thursday = await leadersDigest(t, '2026-10-15T17:30');
     expect(thursday)
       .to.contain('新增 **3** 件，销号 **1** 件（自 10月14日 17:30）')
@@ -54,8 +54,8 @@ describe('digest counts through changes, the night’s fold and a rebuild', () =
     expect(night.tallies.folded).to.equal(5); // 3 made, 1 closed, 1 withdrawn
 
     // Friday: one more report, and No. 3 is closed.
-    await at(t, '2026-10-16T09:00', ['zhuxia', '东岭村孙某某家危房，院墙倒塌']);
-    await at(t, '2026-10-16T10:00', ['hanbing', '签收 3'], ['hanbing', '整改完成 3 已修缮门窗'], ['wangzhen', '销号 3']);
+    await during(t, '2026-10-16T09:00', ['zhuxia', '东岭村孙某某家危房，院墙倒塌']);
+    await during(t, '2026-10-16T10:00', ['hanbing', '签收 3'], ['hanbing', '整改完成 3 已修缮门窗'], ['wangzhen', '销号 3']);
     const friday = await leadersDigest(t, '2026-10-16T17:30');
     expect(friday)
       .to.contain('新增 **1** 件，销号 **1** 件（自 10月15日 17:30）')
@@ -76,5 +76,54 @@ describe('digest counts through changes, the night’s fold and a rebuild', () =
     const rebuilt = digestMessages(t.service.domain, data, 'check').find((m) => m.recipient.key === 'leaders')!.message.content;
     expect(rebuilt).to.contain('新增 **1** 件，销号 **1** 件（自 10月15日 17:30）').and.to.contain('累计 4 件，已销号 2，已撤销 1').and.to.contain('未办结 **1** 件');
     expect((await t.service.domain.findings.open()).map((f) => [f.no, f.status])).to.deep.equal([[4, 'dispatched']]);
+  });
+
+  it('keys findings stored before by their number at the first start, and counts them', async () => {
+    const uri = freshDatabaseUri('rekey');
+    const { MongoClient, ObjectId } = await import('mongodb');
+    const client = await MongoClient.connect(uri);
+    const at = new Date('2026-10-14T10:00:00+08:00');
+    const old = (no: number, status: string) => ({
+      _id: new ObjectId(),
+      no,
+      status,
+      version: 0,
+      task: 8,
+      item: '8.1',
+      departments: ['镇建办'],
+      village: '东岭村',
+      district: '第一管区',
+      cadre: 'zhuxia',
+      reporter: 'zhuxia',
+      text: `东岭村第${no}户屋顶漏雨`,
+      household: null,
+      urgency: 'normal',
+      source: 'chat',
+      sourceKey: `old:${no}`,
+      routing: { confidence: 1, source: 'explicit', reasons: [], alternatives: [] },
+      deadline: new Date('2026-10-27T17:30:00+08:00'),
+      dispatchedAt: at,
+      acceptedAt: null,
+      rectifiedAt: null,
+      closedAt: status === 'closed' ? at : null,
+      cancelledAt: null,
+      rectifyNote: null,
+      replyTo: null,
+      history: [{ at, by: 'zhuxia', action: '报告', from: null, to: status, note: null, text: null }],
+      createdAt: at,
+      updatedAt: at,
+    });
+    await client.db().collection('findings').insertMany([old(1, 'dispatched'), old(2, 'closed')]);
+    await client.close();
+
+    t = await startTestService({ now: '2026-10-15T09:00:00+08:00', databaseUri: uri });
+    expect((await t.service.domain.findings.get(1))?.text).to.equal('东岭村第1户屋顶漏雨');
+    expect((await t.service.domain.findings.open()).map((f) => f.no)).to.deep.equal([1]);
+    // The next report gets the next number, and the old findings take commands as before.
+    await during(t, '2026-10-15T09:30', ['zhuxia', '东岭村王某某家危房，墙体开裂'], ['hanbing', '签收 1']);
+    expect((await t.service.domain.findings.get(3))?.sourceKey).to.match(/.+/);
+    expect((await t.service.domain.findings.get(1))?.status).to.equal('accepted');
+    const tallies = await t.service.domain.findings.tallies(new Date('2026-10-14T17:30:00+08:00'), t.clock.now());
+    expect(tallies).to.include({ created: 3, closed: 1, createdSince: 1 });
   });
 });
