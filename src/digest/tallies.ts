@@ -11,16 +11,20 @@ export function rollupPoint(ctx: DomainContext, now: Date): Date {
   return previousDigestTime(ctx, ctx.calendar.day(now).date);
 }
 
-/** The night's fold of the tallies' events into their rollup. */
-export async function foldTallies(ctx: DomainContext, now: Date): Promise<{ folded: number }> {
-  const result = await ctx.findings.views.fold(rollupPoint(ctx, now));
-  ctx.logger.info(result, '已汇总此前的问题计数');
+/**
+ * The night's check (housekeeping): the open findings' view against the findings, and the tallies
+ * recounted, their rollup moved on to the last digest. What it had to put right is logged.
+ */
+export async function checkFindingViews(ctx: DomainContext, now: Date): Promise<{ findings: number; open: number; fixed: number }> {
+  const result = await ctx.findings.views.rebuild(ctx.findings.model.collection, rollupPoint(ctx, now), { live: true });
+  if (result.fixed > 0) ctx.logger.warn(result, `问题视图有 ${result.fixed} 处与问题记录不符，已更正`);
+  else ctx.logger.info(result, '问题视图与问题记录一致，计数已汇总');
   return result;
 }
 
-/** Rebuilds the open-findings view and the tallies from the findings themselves. */
+/** Rebuilds the open-findings view and the tallies from the findings themselves (nothing else writing). */
 export async function rebuildFindingViews(ctx: DomainContext, now: Date): Promise<{ findings: number; open: number }> {
-  return ctx.findings.views.rebuild(ctx.findings.model.collection, rollupPoint(ctx, now), (done) => ctx.logger.info(`正在建立问题视图：已读 ${done} 件`));
+  return ctx.findings.views.rebuild(ctx.findings.model.collection, rollupPoint(ctx, now), { progress: (done) => ctx.logger.info(`正在建立问题视图：已读 ${done} 件`) });
 }
 
 /**

@@ -13,11 +13,13 @@ import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.mo
  *   three times as fast as one of twenty.
  * - `finding_tallies`: the counts of findings made, closed (and on time) and cancelled. One event
  *   document per such step (`created:12`, `closed:12`, `cancelled:12`, idempotent by `_id`), and a
- *   rollup into which the night's housekeeping folds the events before the last digest, so that
- *   the events still on their own are those since the last digest, few and enough for its window.
+ *   rollup of everything before the last digest, recounted from the findings by the night's
+ *   housekeeping, so that the events still on their own are those since the last digest: few, and
+ *   enough for its window.
  *
- * The finding is the truth: a view is rewritten from it, never the other way round, and both can be
- * rebuilt from the findings (done at start when they are missing).
+ * The finding is the truth: a view is rewritten from it, never the other way round. Both are built
+ * from the findings at start when missing, and checked against them every night (a crash between
+ * writing a finding and its views leaves them behind until then).
  */
 
 export interface OpenFinding {
@@ -106,6 +108,12 @@ export function toOpenFinding(f: Viewed): OpenFinding {
 
 const isOpen = (status: FindingStatus): boolean => OPEN_STATUSES.includes(status);
 
+async function insertBatches<T extends { _id: string }>(collection: Collection<T>, docs: T[]): Promise<('new' | 'duplicate')[]> {
+  const results: ('new' | 'duplicate')[] = [];
+  for (let i = 0; i < docs.length; i += 2_000) results.push(...(await insertNew(collection as never, docs.slice(i, i + 2_000))));
+  return results;
+}
+
 /** How an open finding is stored: its number, and the rest as JSON. */
 interface PackedOpenFinding {
   _id: string;
@@ -144,12 +152,14 @@ export interface FindingViews {
   sync(f: Viewed, created: boolean): Promise<void>;
   open(): Promise<OpenFinding[]>;
   tallies(since: Date, now: Date): Promise<Tallies>;
-  /** Folds the events before `upTo` into the rollup (the night's housekeeping). */
-  fold(upTo: Date): Promise<{ folded: number }>;
   /** Whether the views were ever built on this database. */
   built(): Promise<boolean>;
-  /** Rebuilds both from the findings, reporting progress every 10,000. */
-  rebuild(findings: Collection, upTo: Date, progress?: (done: number) => void): Promise<{ findings: number; open: number }>;
+  /**
+   * Rebuilds both from the findings, with the rollup ending at `upTo`, reporting progress every
+   * 10,000. `live`: others may be writing (the night's check), so only what is missing or older
+   * than the findings is rewritten, and `fixed` says how much that was.
+   */
+  rebuild(findings: Collection, upTo: Date, options?: { live?: boolean; progress?: (done: number) => void }): Promise<{ findings: number; open: number; fixed: number }>;
 }
 
 export function createFindingViews(connection: Connection): FindingViews {
@@ -182,7 +192,7 @@ export function createFindingViews(connection: Connection): FindingViews {
       };
       const events = (await tallyCollection().find({}).toArray()).filter((e): e is TallyEvent => e._id !== 'rollup');
       for (const e of events) {
-        // Left behind by a fold that stopped before deleting them: already counted.
+        // Left behind by a night's check that stopped before deleting them: already counted.
         if (e.at.getTime() < upTo) continue;
         const inWindow = e.at >= since && e.at <= now;
         if (e.kind === 'created') {
@@ -197,49 +207,19 @@ export function createFindingViews(connection: Connection): FindingViews {
       return result;
     },
 
-    async fold(upTo) {
-      const rollup = await readRollup();
-      const from = rollup?.upTo.getTime() ?? -Infinity;
-      if (upTo.getTime() <= from) return { folded: 0 };
-      const events = (await tallyCollection().find({}).toArray()).filter((e): e is TallyEvent => e._id !== 'rollup');
-      const next: Rollup = {
-        _id: 'rollup',
-        upTo,
-        created: rollup?.created ?? 0,
-        closed: rollup?.closed ?? 0,
-        closedOnTime: rollup?.closedOnTime ?? 0,
-        cancelled: rollup?.cancelled ?? 0,
-        at: new Date(),
-      };
-      const folded: string[] = [];
-      for (const e of events) {
-        const t = e.at.getTime();
-        if (t >= upTo.getTime()) continue;
-        folded.push(e._id);
-        if (t < from) continue;
-        if (e.kind === 'created') next.created++;
-        else if (e.kind === 'closed') {
-          next.closed++;
-          if (e.onTime) next.closedOnTime++;
-        } else next.cancelled++;
-      }
-      // The rollup first: if the deletes do not happen, readers skip those events by their time.
-      await tallyCollection().replaceOne({ _id: 'rollup' }, next, { upsert: true });
-      for (const id of folded) await tallyCollection().deleteOne({ _id: id });
-      return { folded: folded.length };
-    },
-
     built: async () => (await readRollup()) !== null,
 
-    async rebuild(findings, upTo, progress) {
+    async rebuild(findings, upTo, options = {}) {
       const rollup: Rollup = { _id: 'rollup', upTo, created: 0, closed: 0, closedOnTime: 0, cancelled: 0, at: new Date() };
-      const open: PackedOpenFinding[] = [];
+      const open = new Map<string, { doc: PackedOpenFinding; version: number }>();
+      const closedIds = new Set<string>();
       const recent: TallyEvent[] = [];
       let count = 0;
       const cursor = findings.find({}, { projection: { routing: 0, replyTo: 0, household: 0, 'history.text': 0, 'history.note': 0 }, batchSize: 2_000 });
       for await (const doc of cursor) {
         const f = doc as unknown as Viewed;
-        if (isOpen(f.status)) open.push(pack(toOpenFinding(f)));
+        if (isOpen(f.status)) open.set(findingId(f.no), { doc: pack(toOpenFinding(f)), version: f.version });
+        else closedIds.add(findingId(f.no));
         for (const e of eventsOf(f)) {
           if (e.at >= upTo) recent.push(e);
           else if (e.kind === 'created') rollup.created++;
@@ -248,14 +228,39 @@ export function createFindingViews(connection: Connection): FindingViews {
             if (e.onTime) rollup.closedOnTime++;
           } else rollup.cancelled++;
         }
-        if (++count % 10_000 === 0) progress?.(count);
+        if (++count % 10_000 === 0) options.progress?.(count);
       }
-      await openCollection().deleteMany({});
-      for (let i = 0; i < open.length; i += 2_000) await openCollection().insertMany(open.slice(i, i + 2_000), { ordered: false });
-      await tallyCollection().deleteMany({});
-      for (let i = 0; i < recent.length; i += 2_000) await tallyCollection().insertMany(recent.slice(i, i + 2_000), { ordered: false });
+      let fixed = 0;
+      if (!options.live) {
+        await openCollection().deleteMany({});
+        const docs = [...open.values()].map((o) => o.doc);
+        for (let i = 0; i < docs.length; i += 2_000) await openCollection().insertMany(docs.slice(i, i + 2_000), { ordered: false });
+        await tallyCollection().deleteMany({});
+      } else {
+        // Findings keep changing meanwhile: only what the scan saw as older than the view, or
+        // missing from it, is rewritten, and a view of a finding seen closed goes only if it still is.
+        const viewed = new Map((await openCollection().find({}).toArray()).map((d) => [d._id, unpack(d).version]));
+        for (const [id, { doc, version }] of open) {
+          const current = viewed.get(id);
+          if (current !== undefined && current >= version) continue;
+          await openCollection().replaceOne({ _id: id }, doc, { upsert: true });
+          fixed++;
+        }
+        for (const id of viewed.keys()) {
+          if (!closedIds.has(id)) continue;
+          const now = (await findings.findOne({ _id: id } as object, { projection: { status: 1 } })) as { status: FindingStatus } | null;
+          if (now && !isOpen(now.status)) {
+            await openCollection().deleteOne({ _id: id });
+            fixed++;
+          }
+        }
+      }
+      // The events since the rollup's end (whichever are missing), then the rollup, then the events it now counts go.
+      const added = (await insertBatches(tallyCollection() as Collection<TallyEvent>, recent)).filter((r) => r === 'new').length;
+      if (options.live) fixed += added;
       await tallyCollection().replaceOne({ _id: 'rollup' }, rollup, { upsert: true });
-      return { findings: count, open: open.length };
+      await tallyCollection().deleteMany({ _id: { $ne: 'rollup' }, at: { $lt: upTo } });
+      return { findings: count, open: open.size, fixed };
     },
   };
 }

@@ -8,7 +8,7 @@ import { startTestService, type TestService } from '../../helpers/service';
 // on every change; these checks follow what the leaders read as findings move and nights pass.
 const LEADERS = 'EXAMPLE-LEADERS-ROBOT-KEY';
 
-describe('digest counts through changes, the night’s fold and a rebuild', () => {
+describe('digest counts through changes, the night’s check and a rebuild', () => {
   let t: TestService | undefined;
   afterEach(async () => {
     await t?.stop();
@@ -29,7 +29,7 @@ describe('digest counts through changes, the night’s fold and a rebuild', () =
     return s.wecom.toWebhook(LEADERS).at(-1)!.content;
   };
 
-  it('counts what was made, closed and cancelled since the last digest and in all, the same after the fold and after a rebuild', async () => {
+  it('counts what was made, closed and cancelled since the last digest and in all, the same after the night and after a rebuild', async () => {
     const uri = freshDatabaseUri('tallies');
     t = await startTestService({ now: '2026-10-15T09:00:00+08:00', databaseUri: uri });
     // Thursday 15 Oct 2026: three reports; No. 1 is closed the same day, No. 2 withdrawn.
@@ -48,10 +48,12 @@ describe('digest counts through changes, the night’s fold and a rebuild', () =
       .and.to.contain('累计 3 件，已销号 1，已撤销 1')
       .and.to.contain('按期办结率 **100%（1/1）**');
 
-    // The night: Thursday's events are folded into the rollup.
+    // The night: the views are checked against the findings (nothing to put right) and Thursday's counts summed up.
     t.clock.set('2026-10-16T03:17:00+08:00');
-    const night = (await housekeepingJob.run(t.service.domain, t.clock.now())) as { tallies: { folded: number } };
-    expect(night.tallies.folded).to.equal(5); // 3 made, 1 closed, 1 withdrawn
+    const night = (await housekeepingJob.run(t.service.domain, t.clock.now())) as { views: { findings: number; open: number; fixed: number } };
+    expect(night.views).to.deep.equal({ findings: 3, open: 1, fixed: 0 });
+    const raw = await t.service.domain.findings.model.db.collection('finding_tallies').countDocuments({ _id: { $ne: 'rollup' } } as object);
+    expect(raw).to.equal(0); // all five events (3 made, 1 closed, 1 withdrawn) were before Thursday's digest
 
     // Friday: one more report, and No. 3 is closed.
     await during(t, '2026-10-16T09:00', ['zhuxia', '东岭村孙某某家危房，院墙倒塌']);
@@ -125,5 +127,26 @@ describe('digest counts through changes, the night’s fold and a rebuild', () =
     expect((await t.service.domain.findings.get(1))?.status).to.equal('accepted');
     const tallies = await t.service.domain.findings.tallies(new Date('2026-10-14T17:30:00+08:00'), t.clock.now());
     expect(tallies).to.include({ created: 3, closed: 1, createdSince: 1 });
+  });
+
+  it('puts the views right at night when a crash left them behind the findings', async () => {
+    t = await startTestService({ now: '2026-10-15T09:00:00+08:00' });
+    await during(t, '2026-10-15T09:00', ['zhuxia', '东岭村李某某家危房，屋顶漏雨'], ['zhuxia', '东岭村王某某家危房，墙体开裂']);
+    await during(t, '2026-10-15T10:00', ['hanbing', '签收 1'], ['hanbing', '整改完成 1 已更换屋顶瓦片'], ['zhuxia', '销号 1']);
+    // As if the process died after writing the findings but before their views: No. 2 missing from
+    // the open view and its "made" event gone; No. 1 still shown open, its closing not counted.
+    const db = t.service.domain.findings.model.db;
+    await db.collection('findings_open').deleteOne({ _id: '2' } as object);
+    await db.collection('finding_tallies').deleteMany({ _id: { $in: ['created:2', 'closed:1'] } } as object);
+    const one = (await t.service.domain.findings.get(1))!;
+    await db.collection('findings_open').insertOne({ _id: '1', v: JSON.stringify({ ...one, _id: undefined, status: 'accepted', version: 1, textStart: one.text }) } as object);
+    expect((await t.service.domain.findings.open()).map((f) => f.no)).to.deep.equal([1]);
+
+    t.clock.set('2026-10-15T23:00:00+08:00');
+    const night = (await housekeepingJob.run(t.service.domain, t.clock.now())) as { views: { fixed: number } };
+    expect(night.views.fixed).to.equal(4); // No. 2 put back, No. 1 taken out, two events restored
+    expect((await t.service.domain.findings.open()).map((f) => [f.no, f.status])).to.deep.equal([[2, 'dispatched']]);
+    const friday = await leadersDigest(t, '2026-10-16T17:30');
+    expect(friday).to.contain('累计 2 件，已销号 1，已撤销 0').and.to.contain('未办结 **1** 件');
   });
 });
