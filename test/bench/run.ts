@@ -212,7 +212,7 @@ async function fill(uri: string, count: number, now: Date): Promise<number> {
   return seconds;
 }
 
-function atScale(uri: string, now: Date): Promise<{ startMs: number; reminderScan: unknown; digest: unknown; rssMb: number; notes: string[] }> {
+function atScale(uri: string, now: Date): Promise<{ startMs: number; reminderScan: unknown; digest: unknown; nightlyCheckMs: number | null; rssMb: number; notes: string[] }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join('test', 'bench', 'server-at-scale.child.ts')], {
       env: { ...process.env, BENCH_MONGODB_URI: uri, BENCH_NOW: now.toISOString() },
@@ -224,7 +224,7 @@ function atScale(uri: string, now: Date): Promise<{ startMs: number; reminderSca
     child.on('exit', (code) => {
       const line = out.trim().split('\n').at(-1) ?? '';
       if (code !== 0) return reject(new Error(`server-at-scale child exited ${code}`));
-      resolve(JSON.parse(line) as { startMs: number; reminderScan: unknown; digest: unknown; rssMb: number; notes: string[] });
+      resolve(JSON.parse(line) as { startMs: number; reminderScan: unknown; digest: unknown; nightlyCheckMs: number | null; rssMb: number; notes: string[] });
     });
   });
 }
@@ -291,6 +291,7 @@ async function main(): Promise<void> {
             }
           : null,
       startMs: scale?.startMs ?? null,
+      nightlyCheckMs: scale?.nightlyCheckMs ?? null,
       reminderScan: scale?.reminderScan ?? null,
       digest: scale?.digest ?? null,
       rssMb: scale?.rssMb ?? null,

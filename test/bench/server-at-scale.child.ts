@@ -73,6 +73,11 @@ async function main(): Promise<void> {
     digest = { findings, ms: await timed(async () => messages(service.domain, await collect(service.domain, now), 'bench')) };
   } else notes.push('digest: src/digest/digest.service.ts (collectDigest, digestMessages) not in the tree; null');
 
+  // The night's check of the views against every finding (housekeeping).
+  let nightlyCheckMs: number | null = null;
+  const check = fn(await load('src/digest/tallies.ts'), 'checkFindingViews');
+  if (check) nightlyCheckMs = await timed(() => check(service.domain, now));
+
   // A few of the requests a server answers all day, at this size.
   const get = async (p: string): Promise<number> => {
     const res = await fetch(`${base}${p}`, { headers: { authorization: `Bearer ${adminToken}` } });
@@ -85,7 +90,7 @@ async function main(): Promise<void> {
   const rssMb = Math.round(process.memoryUsage().rss / 1024 / 1024);
   await service.stop();
   await wecom.close();
-  process.stdout.write(`${JSON.stringify({ startMs, reminderScan, digest, rssMb, notes })}\n`);
+  process.stdout.write(`${JSON.stringify({ startMs, reminderScan, digest, nightlyCheckMs, rssMb, notes })}\n`);
 }
 
 main().then(
