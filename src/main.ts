@@ -241,11 +241,15 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
   // What this instance stored is processed straight away; the inbox itself is looked through at
   // start and then every half minute, for what a failure, a crash or another instance left.
   let lastInboxScan = -Infinity;
+  const wiredAt = performance.now();
   const inboxWorker = startWorker(
     'inbox',
     async () => {
-      await inbox.processFresh(clock.now());
-      if (performance.now() - lastInboxScan < INBOX_SCAN_MS) return;
+      const { remaining } = await inbox.processFresh(clock.now());
+      if (remaining > 0) inboxWorker.kick();
+      // Soon after a start, what a dead predecessor left comes due within half a minute: look more often.
+      const every = performance.now() - wiredAt < 2 * INBOX_SCAN_MS ? INBOX_SCAN_MS / 6 : INBOX_SCAN_MS;
+      if (performance.now() - lastInboxScan < every) return;
       lastInboxScan = performance.now();
       await inbox.processPending(clock.now());
     },

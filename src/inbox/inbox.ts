@@ -47,7 +47,7 @@ export interface Inbox {
   /** Stores the event; 'duplicate' when its delivery key was seen before. Throws when the database cannot store it. */
   put(event: InboundEvent): Promise<'new' | 'duplicate'>;
   /** Processes the events this instance stored since the last call, without looking in the database for them. */
-  processFresh(now: Date): Promise<{ done: number; failed: number }>;
+  processFresh(now: Date): Promise<{ done: number; failed: number; remaining: number }>;
   /** Processes whatever is due in the database (left by a crash, a restart or a failure); safe on several instances at once. */
   processPending(now: Date): Promise<{ done: number; failed: number }>;
   status(deliveryKey: string): Promise<InboxDoc['status'] | null>;
@@ -55,6 +55,8 @@ export interface Inbox {
 
 /** Processing an event takes well under a second; after this long a claimed event is taken up again (its instance died). */
 const LEASE_MS = 30_000;
+/** Events processed from memory per call, so that a look through the inbox still comes round during a burst. */
+const FRESH_BATCH = 100;
 const MAX_ATTEMPTS = 5;
 
 export function createInbox(deps: { connection: Connection; claims: ClaimRepository; clock: Clock; logger: Logger; handle: EventHandler }): Inbox {
@@ -103,7 +105,7 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
     for (const doc of docs) {
       // An event this instance stored is nobody else's until it comes due (`notBefore`); one that
       // waited here for half that long is claimed like any other.
-      const mine = fresh && now.getTime() - doc.receivedAt.getTime() < LEASE_MS / 2;
+      const mine = fresh && deps.clock.now().getTime() - doc.receivedAt.getTime() < LEASE_MS / 2;
       const outcome = await processOne(doc, now, mine);
       if (outcome === 'done') done++;
       else if (outcome === 'failed') failed++;
@@ -165,7 +167,10 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       });
     },
 
-    processFresh: (now) => processAll(fresh.splice(0, fresh.length), now, true),
+    async processFresh(now) {
+      const result = await processAll(fresh.splice(0, FRESH_BATCH), now, true);
+      return { ...result, remaining: fresh.length };
+    },
 
     async processPending(now) {
       const due = await model

@@ -170,7 +170,7 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
         continue;
       }
       // Queued here a moment ago, it is this instance's alone (see enqueue); after half its lease it is claimed like any other.
-      const mine = now.getTime() - doc.notBefore.getTime() < -LEASE_MS / 2;
+      const mine = deps.clock.now().getTime() - doc.notBefore.getTime() < -LEASE_MS / 2;
       const outcome = await sendOne(doc, now, mine);
       if (outcome === 'sent') sent++;
       else if (outcome === 'failed') failed++;
