@@ -7,8 +7,8 @@ import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.mo
  * what is open, not everything ever reported (at 100,000 findings, a scan of them all costs seconds
  * on MongoDB without the right index and tens of seconds on FerretDB, which uses no index but `_id`):
  *
- * - `findings_open`: one compact document per open finding (`_id` = its number), what reminders
- *   and the digest read. Written after the finding itself on every change. Its fields are kept
+ * - `findings_open`: one compact document per open finding (`_id` = its number), what reminders,
+ *   the digest, 待办 and 统计 read. Written after the finding itself on every change. Its fields are kept
  *   as one JSON string: it is only ever read whole, and FerretDB reads a document of two fields
  *   three times as fast as one of twenty.
  * - `finding_tallies`: the counts of findings made, closed (and on time) and cancelled. One event
