@@ -15,8 +15,6 @@ import { leadersDigest, unitDigest, UNIT_DIGEST_CAP, OVERDUE_CAP, type DigestDat
 
 const DEFAULT_AT = '17:30';
 
-type ScanDoc = OpenFinding;
-
 /** The instant of a date's digest (org `digest.at`, 17:30 by default). */
 export function digestTime(ctx: DomainContext, date: string): Date {
   return createZonedTime(ctx.calendar.timeZone).at(date, ctx.directory.org.digest?.at ?? DEFAULT_AT);
@@ -39,8 +37,8 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
   byStatus.cancelled = tallies.cancelled;
   const units = new Map<string, { open: number; overdue: number }>();
   const districts = new Map<string, { open: number; overdue: number }>();
-  const unitItems = new Map<string, ScanDoc[]>();
-  const overdue: ScanDoc[] = [];
+  const unitItems = new Map<string, OpenFinding[]>();
+  const overdue: OpenFinding[] = [];
   let minDeadline = now.getTime();
   const bump = (map: Map<string, { open: number; overdue: number }>, key: string, late: boolean) => {
     const row = map.get(key) ?? { open: 0, overdue: 0 };
@@ -69,14 +67,14 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
   }
 
   overdue.sort((a, b) => a.deadline!.getTime() - b.deadline!.getTime() || a.no - b.no);
-  const byDeadline = (a: ScanDoc, b: ScanDoc) => (a.deadline?.getTime() ?? Infinity) - (b.deadline?.getTime() ?? Infinity) || a.no - b.no;
+  const byDeadline = (a: OpenFinding, b: OpenFinding) => (a.deadline?.getTime() ?? Infinity) - (b.deadline?.getTime() ?? Infinity) || a.no - b.no;
   for (const list of unitItems.values()) list.sort(byDeadline);
 
   // The window's counts when the tallies cannot split it (the digest time was moved earlier): counted from the findings.
   const newSince = tallies.createdSince ?? (await ctx.findings.count({ createdFrom: since, createdTo: new Date(now.getTime() + 1) }));
   const closedSince = tallies.closedSince ?? (await ctx.findings.model.countDocuments({ status: 'closed', closedAt: { $gte: since, $lte: now } }).exec());
   const timeline = createWorkingTimeline(ctx.calendar, new Date(minDeadline), now);
-  const item = (f: ScanDoc): DigestItem => ({
+  const item = (f: OpenFinding): DigestItem => ({
     no: f.no,
     status: f.status,
     unit: f.departments[0] ?? '待分派',

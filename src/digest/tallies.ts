@@ -1,6 +1,4 @@
-import type { Collection, Connection } from 'mongoose';
 import type { DomainContext } from '../context';
-import { insertNew } from '../db/claims';
 import { previousDigestTime } from './digest.service';
 
 /**
@@ -16,7 +14,7 @@ export function rollupPoint(ctx: DomainContext, now: Date): Date {
  * recounted, their rollup moved on to the last digest. What it had to put right is logged.
  */
 export async function checkFindingViews(ctx: DomainContext, now: Date): Promise<{ findings: number; open: number; fixed: number }> {
-  const result = await ctx.findings.views.rebuild(ctx.findings.model.collection, rollupPoint(ctx, now), { live: true });
+  const result = await ctx.findings.rebuildViews(rollupPoint(ctx, now), { live: true });
   if (result.fixed > 0) ctx.logger.warn(result, `问题视图有 ${result.fixed} 处与问题记录不符，已更正`);
   else ctx.logger.info(result, '问题视图与问题记录一致，计数已汇总');
   return result;
@@ -24,7 +22,7 @@ export async function checkFindingViews(ctx: DomainContext, now: Date): Promise<
 
 /** Rebuilds the open-findings view and the tallies from the findings themselves (nothing else writing). */
 export async function rebuildFindingViews(ctx: DomainContext, now: Date): Promise<{ findings: number; open: number }> {
-  return ctx.findings.views.rebuild(ctx.findings.model.collection, rollupPoint(ctx, now), { progress: (done) => ctx.logger.info(`正在建立问题视图：已读 ${done} 件`) });
+  return ctx.findings.rebuildViews(rollupPoint(ctx, now), { progress: (done) => ctx.logger.info(`正在建立问题视图：已读 ${done} 件`) });
 }
 
 /**
@@ -32,34 +30,10 @@ export async function rebuildFindingViews(ctx: DomainContext, now: Date): Promis
  * before the views existed). Reminders and the digest read the views, so this comes first.
  */
 export async function ensureFindingViews(ctx: DomainContext): Promise<void> {
-  if (await ctx.findings.views.built()) return;
+  if (await ctx.findings.viewsBuilt()) return;
   const started = Date.now();
-  const rekeyed = await rekeyFindings(ctx.findings.model.db);
+  const rekeyed = await ctx.findings.rekeyStoredBefore();
   if (rekeyed > 0) ctx.logger.info({ rekeyed }, `已将 ${rekeyed} 件问题改为按编号存储`);
   const result = await rebuildFindingViews(ctx, ctx.clock.now());
   if (result.findings > 0) ctx.logger.info({ ...result, ms: Date.now() - started }, `问题视图已建立：${result.findings} 件问题，其中 ${result.open} 件未办结`);
-}
-
-/**
- * Findings stored before they were keyed by their number (with a generated `_id`) get `_id` =
- * their number, once, on the first start of this version. An `_id` cannot be changed in place, so
- * each is parked in `findings_rekey` first, then replaced; whatever a stop in the middle left
- * parked is put back the next time.
- */
-export async function rekeyFindings(connection: Connection): Promise<number> {
-  const findings = connection.collection<{ _id: unknown; no: number }>('findings');
-  const parked = connection.collection<{ _id: string; no: number }>('findings_rekey');
-  const restore = async (doc: { _id: string; no: number }): Promise<void> => {
-    await insertNew(findings as unknown as Collection<{ _id: string; no: number }>, [doc]);
-    await parked.deleteOne({ _id: doc._id });
-  };
-  for (const doc of await parked.find({}).toArray()) await restore(doc);
-  const old = await findings.find({ _id: { $type: 'objectId' } }).toArray();
-  for (const doc of old) {
-    const rekeyed = { ...doc, _id: String(doc.no) };
-    await insertNew(parked, [rekeyed]);
-    await findings.deleteOne({ _id: doc._id });
-    await restore(rekeyed);
-  }
-  return old.length;
 }

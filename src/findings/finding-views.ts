@@ -22,29 +22,16 @@ import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.mo
  * writing a finding and its views leaves them behind until then).
  */
 
-export interface OpenFinding {
+/** The fields of a finding the open view keeps as they are. */
+const OPEN_FIELDS = ['no', 'status', 'version', 'task', 'item', 'departments', 'village', 'district', 'cadre', 'reporter', 'urgency', 'deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt'] as const;
+
+export type OpenFinding = Pick<Viewed, (typeof OPEN_FIELDS)[number]> & {
   _id: string;
-  no: number;
-  status: FindingStatus;
-  version: number;
-  task: number | null;
-  item: string | null;
-  departments: string[];
-  village: string | null;
-  district: string | null;
-  cadre: string | null;
-  reporter: string;
-  urgency: 'normal' | 'urgent';
-  deadline: Date | null;
-  dispatchedAt: Date | null;
-  rectifiedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
   /** When it entered its current state (its last history entry). */
   enteredAt: Date;
   /** The start of the report, enough for a one-line summary. */
   textStart: string;
-}
+};
 
 interface TallyEvent {
   _id: string;
@@ -83,24 +70,10 @@ export const findingId = (no: number): string => String(no);
 
 export function toOpenFinding(f: Viewed): OpenFinding {
   const last = f.history.at(-1);
+  const kept = Object.fromEntries(OPEN_FIELDS.map((key) => [key, f[key]])) as Pick<Viewed, (typeof OPEN_FIELDS)[number]>;
   return {
+    ...kept,
     _id: findingId(f.no),
-    no: f.no,
-    status: f.status,
-    version: f.version,
-    task: f.task,
-    item: f.item,
-    departments: f.departments,
-    village: f.village,
-    district: f.district,
-    cadre: f.cadre,
-    reporter: f.reporter,
-    urgency: f.urgency,
-    deadline: f.deadline,
-    dispatchedAt: f.dispatchedAt,
-    rectifiedAt: f.rectifiedAt,
-    createdAt: f.createdAt,
-    updatedAt: f.updatedAt,
     enteredAt: last ? new Date(last.at) : f.updatedAt,
     textStart: f.text.replace(/\s+/g, ' ').trim().slice(0, TEXT_START_CHARS),
   };

@@ -1,6 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import type { Clock } from '../clock';
-import { isDuplicateKey, type ClaimRepository } from '../db/claims';
+import { insertNew, isDuplicateKey, type ClaimRepository } from '../db/claims';
 import { createFindingViews, findingId, type FindingViews, type OpenFinding, type Tallies } from './finding-views';
 import { findingModel, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
 
@@ -42,7 +42,17 @@ export interface FindingRepository {
   open(): Promise<OpenFinding[]>;
   /** Findings made, closed and cancelled, in all and in the window (`since`, `now`]. */
   tallies(since: Date, now: Date): Promise<Tallies>;
-  views: FindingViews;
+  /** Whether the views were ever built on this database. */
+  viewsBuilt(): Promise<boolean>;
+  /** Builds the views from the findings (see finding-views.ts), the tallies' rollup ending at `upTo`. */
+  rebuildViews: (upTo: Date, options?: Parameters<FindingViews['rebuild']>[2]) => ReturnType<FindingViews['rebuild']>;
+  /**
+   * Findings stored before they were keyed by their number (with a generated `_id`) get `_id` =
+   * their number, once, on the first start of this version. An `_id` cannot be changed in place,
+   * so each is parked in `findings_rekey` first, then replaced; whatever a stop in the middle left
+   * parked is put back the next time. Returns how many were re-keyed.
+   */
+  rekeyStoredBefore(): Promise<number>;
   model: Model<FindingDoc>;
 }
 
@@ -99,7 +109,6 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
 
   return {
     model,
-    views,
 
     async create(input) {
       // Numbers come from the highest one plus one; the unique `_id` settles a race between
@@ -175,5 +184,28 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
     open: () => views.open(),
 
     tallies: (since, now) => views.tallies(since, now),
+
+    viewsBuilt: () => views.built(),
+
+    rebuildViews: (upTo, options) => views.rebuild(model.collection, upTo, options),
+
+    async rekeyStoredBefore() {
+      type Stored = { _id: unknown; no: number };
+      const findings = connection.collection<Stored>('findings');
+      const parked = connection.collection<Stored & { _id: string }>('findings_rekey');
+      const restore = async (doc: Stored & { _id: string }): Promise<void> => {
+        await insertNew(findings, [doc]);
+        await parked.deleteOne({ _id: doc._id });
+      };
+      for (const doc of await parked.find({}).toArray()) await restore(doc);
+      const old = await findings.find({ _id: { $type: 'objectId' } }).toArray();
+      for (const doc of old) {
+        const rekeyed = { ...doc, _id: findingId(doc.no) };
+        await insertNew(parked, [rekeyed]);
+        await findings.deleteOne({ _id: doc._id });
+        await restore(rekeyed);
+      }
+      return old.length;
+    },
   };
 }

@@ -173,6 +173,7 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
     },
 
     async processPending(now) {
+      // 'processing' with a lease: as an earlier version left an event it was working on.
       const due = await model
         .find({ $or: [{ status: 'pending', notBefore: { $lte: now } }, { status: 'processing', leaseUntil: { $lt: now } }] })
         .sort({ receivedAt: 1 })

@@ -25,7 +25,7 @@ export interface ReminderRecord {
 const recordSchema = new Schema<ReminderRecord>(
   {
     _id: { type: String, required: true },
-    no: { type: Number, required: true, index: true },
+    no: { type: Number, required: true },
     kind: { type: String, required: true },
     slot: { type: String, required: true },
     to: { type: [String], default: [] },
@@ -43,7 +43,6 @@ export function reminderRecordModel(connection: Connection): Model<ReminderRecor
 export interface ReminderRecords {
   /** Inserts every record whose key is new; returns the keys this caller now holds (the others were taken before). */
   claim(records: ReminderRecord[]): Promise<Set<string>>;
-  forFinding(no: number): Promise<ReminderRecord[]>;
   /**
    * For escalations just recorded: how many reminders of their kind went so far. Counted from the
    * previous escalation's figure and the slots after it (each looked up by key), then kept on the
@@ -96,7 +95,6 @@ export function createReminderRecords(connection: Connection): ReminderRecords {
       }
       return won;
     },
-    forFinding: (no) => model.find({ no }).sort({ at: 1 }).lean<ReminderRecord[]>().exec(),
     async sentSoFar(escalations) {
       const collection = model.collection;
       const has = async (id: string) => (await collection.countDocuments({ _id: id } as object, { limit: 1 })) > 0;

@@ -1,6 +1,6 @@
 import type { ReminderSettings } from '../../config/org';
 import type { WorkingTimeline } from '../calendar/working-timeline';
-import type { FindingStatus } from '../findings/finding.model';
+import type { OpenFinding } from '../findings/finding-views';
 
 /**
  * When a finding is due for a reminder, as pure arithmetic on its timestamps and the work
@@ -20,22 +20,9 @@ import type { FindingStatus } from '../findings/finding.model';
 
 export type ReminderKind = 'accept' | 'deadline' | 'confirm' | 'triage';
 
-/** The fields the rules read (an open finding as findings_open keeps it). */
-export interface ReminderFinding {
-  no: number;
-  status: FindingStatus;
-  task: number | null;
-  departments: string[];
-  village: string | null;
-  cadre: string | null;
-  reporter: string;
-  deadline: Date | null;
-  dispatchedAt: Date | null;
-  rectifiedAt: Date | null;
-  updatedAt: Date;
-  /** When it entered its current state (its last history entry). */
-  enteredAt?: Date;
-}
+/** The fields the rules read, of an open finding as findings_open keeps it (`enteredAt`: when it entered its current state). */
+export type ReminderFinding = Pick<OpenFinding, 'no' | 'status' | 'task' | 'departments' | 'village' | 'cadre' | 'reporter' | 'deadline' | 'dispatchedAt' | 'rectifiedAt' | 'updatedAt'> &
+  Partial<Pick<OpenFinding, 'enteredAt'>>;
 
 export interface SlotDue {
   no: number;

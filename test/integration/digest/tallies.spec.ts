@@ -54,6 +54,9 @@ describe('digest counts through changes, the night’s check and a rebuild', () 
     expect(night.views).to.deep.equal({ findings: 3, open: 1, fixed: 0 });
     const raw = await t.service.domain.findings.model.db.collection('finding_tallies').countDocuments({ _id: { $ne: 'rollup' } } as object);
     expect(raw).to.equal(0); // all five events (3 made, 1 closed, 1 withdrawn) were before Thursday's digest
+    // Asked afterwards for Thursday's digest, whose window the rollup now covers: counted from the findings.
+    const again = await collectDigest(t.service.domain, new Date('2026-10-15T17:40:00+08:00'));
+    expect(again).to.include({ newSince: 3, closedSince: 1, total: 3, closed: 1 });
 
     // Friday: one more report, and No. 3 is closed.
     await during(t, '2026-10-16T09:00', ['zhuxia', '东岭村孙某某家危房，院墙倒塌']);

@@ -126,4 +126,22 @@ describe('outbox delivery (real database, fake WeCom over HTTP)', () => {
       await other.close();
     }
   });
+
+  it('leaves a message to the instance that queued it until its lease is up, then sends it once if that instance died', async () => {
+    const other = await openDatabase(uri);
+    try {
+      const dead = outboxOn(connection); // queues, then never delivers
+      const b = outboxOn(other);
+      await dead.enqueue({ dedupeKey: 'orphan', destination: { kind: 'app', users: ['zhuxia'] }, message: { type: 'text', content: '已收到，编号 7。' } });
+      expect(await b.deliverDue(clock.now())).to.include({ sent: 0 });
+      clock.advance(59_000);
+      expect(await b.deliverDue(clock.now())).to.include({ sent: 0 });
+      clock.advance(2_000);
+      expect(await b.deliverDue(clock.now())).to.include({ sent: 1 });
+      expect(await b.deliverDue(clock.now())).to.include({ sent: 0 });
+      expect(wecom.received.filter((r) => r.api === 'message/send').map((r) => r.content)).to.deep.equal(['已收到，编号 7。']);
+    } finally {
+      await other.close();
+    }
+  });
 });
