@@ -12,11 +12,11 @@ import { appTextXml, signedAppCallback, TEST_APP } from '../../helpers/wecom-sig
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
-async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+async function until(check: () => Promise<boolean>, ms: number, what: string, everyMs = 50): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check().catch(() => false))) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -84,8 +84,10 @@ describe('faults', function () {
       console.log(`      at the kill: ${unprocessed} of 25 acknowledged reports not yet processed, ${before} findings`);
 
       child = await startBot(port);
+      // Polled twice a second: /api allows 600 requests a minute from one address, and a faster poll
+      // would be refused (429) for the rest of the minute just as the findings come in.
       const api = (p: string) => fetch(`http://127.0.0.1:${port}${p}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-      await until(async () => ((await (await api('/api/findings')).json()) as { items: unknown[] }).items.length >= 25, 60_000, '25 findings').catch(async (e) => {
+      await until(async () => ((await (await api('/api/findings')).json()) as { items: unknown[] }).items.length >= 25, 60_000, '25 findings', 500).catch(async (e) => {
         const dbg = await openDatabase(uri);
         console.log(JSON.stringify(await dbg.collection('inbox').find({}, { projection: { status: 1, attempts: 1, leaseUntil: 1, error: 1, notBefore: 1 } }).toArray()));
         console.log(await dbg.collection('findings').countDocuments());
