@@ -12,7 +12,7 @@ export async function handleReport(event: InboundEvent, text: string, ctx: Handl
   await reportFinding(ctx, {
     text,
     reporter: event.from,
-    source: event.channel === 'bot' ? 'bot' : 'chat',
+    channel: event.channel === 'bot' ? 'bot' : 'chat',
     sourceKey: `wecom:${event.deliveryKey}`,
     replyTo,
   });

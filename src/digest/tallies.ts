@@ -26,10 +26,13 @@ export async function rebuildFindingViews(ctx: DomainContext, now: Date): Promis
 }
 
 /**
- * At start: builds the views once when this database has none (a new database, or findings from
- * before the views existed). Reminders and the digest read the views, so this comes first.
+ * At start: brings findings stored by an earlier version up to date (their channel, once), then
+ * builds the views once when this database has none (a new database, or findings from before the
+ * views existed). Reminders and the digest read the views, so this comes first.
  */
 export async function ensureFindingViews(ctx: DomainContext): Promise<void> {
+  const moved = await ctx.findings.moveChannelStoredBefore();
+  if (moved > 0) ctx.logger.info({ moved }, `已为 ${moved} 件旧问题记录补上问题来源（自查）`);
   if (await ctx.findings.viewsBuilt()) return;
   const started = Date.now();
   const rekeyed = await ctx.findings.rekeyStoredBefore();

@@ -5,6 +5,15 @@ export const STATUSES = ['triage', 'dispatched', 'accepted', 'rectified', 'close
 export type FindingStatus = (typeof STATUSES)[number];
 export const OPEN_STATUSES: FindingStatus[] = ['triage', 'dispatched', 'accepted', 'rectified'];
 
+/** How a report reached the bot. */
+export const CHANNELS = ['chat', 'bot', 'form', 'api', 'import'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** 问题来源: the round or body that found it (自查 unless a list or a person says otherwise). */
+export const SOURCES = ['自查', '巡察反馈', '督查', '审计', '暗访', '上级交办', '群众反映'] as const;
+export type FindingSource = (typeof SOURCES)[number];
+export const DEFAULT_SOURCE: FindingSource = '自查';
+
 export const STATUS_LABEL: Record<FindingStatus, string> = {
   triage: '待分派',
   dispatched: '待签收',
@@ -46,12 +55,21 @@ const findingSchema = new Schema(
     cadre: { type: String, default: null },
     reporter: { type: String, required: true, index: true },
     text: { type: String, required: true },
+    /** As reported (name and ID number both optional), with the household record's code once matched. */
     household: {
-      type: new Schema({ name: { type: String, default: null }, idNumber: { type: String, default: null } }, { _id: false }),
+      type: new Schema(
+        { code: { type: String, default: null }, name: { type: String, default: null }, idNumber: { type: String, default: null } },
+        { _id: false },
+      ),
       default: null,
     },
     urgency: { type: String, enum: ['normal', 'urgent'], default: 'normal' },
-    source: { type: String, enum: ['chat', 'bot', 'form', 'api'], required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    source: { type: String, enum: SOURCES, required: true, default: DEFAULT_SOURCE },
+    /** The named round it belongs to (e.g. 2026年回头看第一轮), or none. */
+    batch: { type: String, default: null },
+    /** The open finding of the same household and key problem this one was merged into. */
+    linkedTo: { type: Number, default: null },
     /** The delivery that created it: a retried callback finds it and creates nothing. */
     sourceKey: { type: String, required: true, unique: true },
     routing: {
@@ -101,6 +119,13 @@ export interface RoutingInfo {
   alternatives: { task: TaskNo; item: string; score: number }[];
 }
 
+export interface HouseholdRef {
+  /** The household record's short code (东岭-017); null until matched. */
+  code: string | null;
+  name: string | null;
+  idNumber: string | null;
+}
+
 /** A finding as stored (lean). */
 export interface FindingDoc {
   /** `String(no)`. */
@@ -116,9 +141,12 @@ export interface FindingDoc {
   cadre: string | null;
   reporter: string;
   text: string;
-  household: { name: string | null; idNumber: string | null } | null;
+  household: HouseholdRef | null;
   urgency: 'normal' | 'urgent';
-  source: 'chat' | 'bot' | 'form' | 'api';
+  channel: Channel;
+  source: FindingSource;
+  batch: string | null;
+  linkedTo: number | null;
   sourceKey: string;
   routing: RoutingInfo;
   deadline: Date | null;

@@ -1,7 +1,7 @@
 import { maskIdNumber } from '../privacy/mask';
 import type { Finding } from './finding.repository';
 
-/** A finding as the API shows it (CONTRACT.md); ID numbers masked. */
+/** A finding as the API shows it (docs/interface.md); ID numbers masked. */
 export function findingJson(f: Finding, options: { history?: boolean } = {}): Record<string, unknown> {
   const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
   return {
@@ -15,9 +15,15 @@ export function findingJson(f: Finding, options: { history?: boolean } = {}): Re
     cadre: f.cadre,
     reporter: f.reporter,
     text: f.text,
-    household: f.household ? { name: f.household.name, idNumber: f.household.idNumber ? maskIdNumber(f.household.idNumber) : null } : null,
+    // The household by its code; the name and (masked) ID number as reported sit beside it.
+    household: f.household?.code ?? null,
+    householdName: f.household?.name ?? null,
+    householdIdNumber: f.household?.idNumber ? maskIdNumber(f.household.idNumber) : null,
     urgency: f.urgency,
+    channel: f.channel,
     source: f.source,
+    batch: f.batch ?? null,
+    linkedTo: f.linkedTo ?? null,
     deadline: iso(f.deadline),
     createdAt: iso(f.createdAt),
     updatedAt: iso(f.updatedAt),

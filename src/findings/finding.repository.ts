@@ -2,7 +2,7 @@ import type { Connection, Model } from 'mongoose';
 import type { Clock } from '../clock';
 import { insertNew, isDuplicateKey, type ClaimRepository } from '../db/claims';
 import { createFindingViews, findingId, type FindingViews, type OpenFinding, type Tallies } from './finding-views';
-import { findingModel, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
+import { DEFAULT_SOURCE, findingModel, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
 
 /** A change takes milliseconds; a version claim this old whose finding never moved on was left by a dead instance. */
 const STALE_CLAIM_MS = 60_000;
@@ -53,6 +53,13 @@ export interface FindingRepository {
    * parked is put back the next time. Returns how many were re-keyed.
    */
   rekeyStoredBefore(): Promise<number>;
+  /**
+   * Findings stored before 问题来源 existed kept their channel (chat, bot, form, api) in `source`:
+   * once, at the first start of this version, it moves to `channel` and `source` becomes 自查.
+   * Each finding is changed by one update of its own, so a stop in the middle leaves some moved and
+   * the rest for the next start; a marker says when all are. Returns how many moved.
+   */
+  moveChannelStoredBefore(): Promise<number>;
   model: Model<FindingDoc>;
 }
 
@@ -206,6 +213,18 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
         await restore(rekeyed);
       }
       return old.length;
+    },
+
+    async moveChannelStoredBefore() {
+      const done = connection.collection<{ _id: string; at: Date }>('findings_migrations');
+      if (await done.findOne({ _id: 'channel' })) return 0;
+      let moved = 0;
+      for (const channel of ['chat', 'bot', 'form', 'api']) {
+        moved += (await model.collection.updateMany({ source: channel }, { $set: { channel, source: DEFAULT_SOURCE } })).modifiedCount;
+      }
+      await model.collection.updateMany({ batch: { $exists: false } }, { $set: { batch: null, linkedTo: null } });
+      await insertNew(done, [{ _id: 'channel', at: clock.now() }]);
+      return moved;
     },
   };
 }

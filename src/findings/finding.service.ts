@@ -5,7 +5,7 @@ import { AppError } from '../errors';
 import { evidenceRequiredBeforeClose, missingEvidence } from '../evidence/evidence.policy';
 import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
 import type { RouteResult } from '../routing/router';
-import type { FindingDoc } from './finding.model';
+import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
 import type { Finding } from './finding.repository';
 import { refusal, RULES, type Action } from './lifecycle';
 import * as text from './messages';
@@ -26,7 +26,11 @@ export interface ReportInput {
   village?: string | null;
   task?: number | null;
   item?: string | null;
-  source: FindingDoc['source'];
+  channel: FindingDoc['channel'];
+  /** 问题来源; 自查 when not given. */
+  source?: FindingDoc['source'];
+  /** The round it belongs to; the current batch when not given. */
+  batch?: string | null;
   /** The delivery (or request) that carries the report: the same key never makes a second finding. */
   sourceKey: string;
   replyTo?: ReplyTo;
@@ -112,9 +116,12 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
   const { finding, created } = await ctx.findings.create({
     reporter: input.reporter,
     text: body,
-    source: input.source,
+    channel: input.channel,
+    source: input.source ?? DEFAULT_SOURCE,
+    batch: input.batch ?? null,
+    linkedTo: null,
     sourceKey: input.sourceKey,
-    household: input.household ? { name: input.household.name ?? null, idNumber: input.household.idNumber ?? null } : null,
+    household: input.household ? { code: null, name: input.household.name ?? null, idNumber: input.household.idNumber ?? null } : null,
     urgency: input.urgency ?? 'normal',
     // A smart bot's response_url answers once, within the hour: it carries the receipt, and
     // later notices go to the person through the app instead.

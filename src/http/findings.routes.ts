@@ -50,7 +50,7 @@ export function createFindingsRouter(ctx: DomainContext, adminToken: string | un
       item: body.item ?? null,
       household: body.household ?? null,
       urgency: body.urgency ?? 'normal',
-      source: 'api',
+      channel: 'api',
       sourceKey: idempotencyKey ? `api:${body.reporter}:${idempotencyKey}` : `api:${randomUUID()}`,
     });
     koa.status = created ? 201 : 200;

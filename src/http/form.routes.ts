@@ -17,7 +17,7 @@ import { htmlPages, sendPage, viewerOf, whoLine, type Viewer, type WebAuth } fro
  * The mobile report form, the form twin of POST /api/findings:
  *   GET  /form           the page (WeCom OAuth session, or the admin token)
  *   GET  /form/suggest   where the text would be routed, for the page while typing (JSON)
- *   POST /form           multipart: the fields and up to 9 photos -> reportFinding (source "form")
+ *   POST /form           multipart: the fields and up to 9 photos -> reportFinding (channel "form")
  * The reporter is the session's user (the admin token names one). A form post carries the CSRF
  * token of its session and a per-page submission id, so a double tap makes one finding.
  */
@@ -132,7 +132,7 @@ export function createFormRouter(deps: { domain: DomainContext; auth: WebAuth; s
       item,
       household: input.household_name || input.id_number ? { name: input.household_name ?? null, idNumber: input.id_number?.toUpperCase() ?? null } : null,
       urgency: input.urgency,
-      source: 'form',
+      channel: 'form',
       sourceKey,
     });
     // Keyed per submission and position: a retried post fills in what is missing and adds nothing twice.

@@ -122,7 +122,7 @@ export function planDemo(ctx: DomainContext, options: DemoOptions): Step[] {
         reporter,
         village: village.name,
         ...(vague ? {} : { item: wrongItem ?? item }),
-        source: vague ? 'chat' : rnd() < 0.5 ? 'form' : 'chat',
+        channel: vague ? 'chat' : rnd() < 0.5 ? 'form' : 'chat',
         sourceKey: `demo:${options.seed}:${options.now.getTime()}:${i}`,
       });
       return finding.no;

@@ -100,8 +100,8 @@ describe('in a real browser: the report form and the dashboard', function () {
     const group = wecom.toWebhook(NONGYE);
     expect(group).to.have.length(1);
     expect(group[0]!.content).to.contain('【交办】第 1 号问题').and.to.contain('5.2');
-    const f = (await (await t.api('/api/findings/1')).json()) as { source: string; reporter: string; urgency: string; item: string };
-    expect(f).to.include({ source: 'form', reporter: 'zhuxia', urgency: 'urgent', item: '5.2' });
+    const f = (await (await t.api('/api/findings/1')).json()) as { channel: string; source: string; reporter: string; urgency: string; item: string };
+    expect(f).to.include({ channel: 'form', source: '自查', reporter: 'zhuxia', urgency: 'urgent', item: '5.2' });
     expect(problems).to.deep.equal([]);
   });
 

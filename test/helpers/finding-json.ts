@@ -7,9 +7,14 @@ export interface FindingJson {
   departments: string[];
   village: string | null;
   reporter: string;
+  channel: string;
   source: string;
+  batch: string | null;
+  linkedTo: number | null;
   urgency: string;
-  household: { name: string | null; idNumber: string | null } | null;
+  household: string | null;
+  householdName: string | null;
+  householdIdNumber: string | null;
   deadline: string | null;
   history: { by: string; action: string; text: string | null }[];
 }

@@ -103,6 +103,7 @@ describe('digest counts through changes, the night’s check and a rebuild', () 
       text: `东岭村第${no}户屋顶漏雨`,
       household: null,
       urgency: 'normal',
+      // Stored before 问题来源 existed: `source` then held the channel.
       source: 'chat',
       sourceKey: `old:${no}`,
       routing: { confidence: 1, source: 'explicit', reasons: [], alternatives: [] },
@@ -118,18 +119,25 @@ describe('digest counts through changes, the night’s check and a rebuild', () 
       createdAt: at,
       updatedAt: at,
     });
-    await client.db().collection('findings').insertMany([old(1, 'dispatched'), old(2, 'closed')]);
+    // No. 3 was moved over by a first start that stopped before it finished.
+    const moved = { ...old(3, 'dispatched'), channel: 'form', source: '自查', batch: null, linkedTo: null };
+    await client.db().collection('findings').insertMany([old(1, 'dispatched'), old(2, 'closed'), moved]);
     await client.close();
 
     t = await startTestService({ now: '2026-10-15T09:00:00+08:00', databaseUri: uri });
     expect((await t.service.domain.findings.get(1))?.text).to.equal('东岭村第1户屋顶漏雨');
-    expect((await t.service.domain.findings.open()).map((f) => f.no)).to.deep.equal([1]);
+    expect((await t.service.domain.findings.open()).map((f) => f.no)).to.deep.equal([1, 3]);
+    // The channel moved to `channel`, 问题来源 is 自查, and nothing was lost or moved twice.
+    const api = async (no: number) => (await (await t!.api(`/api/findings/${no}`)).json()) as Record<string, unknown>;
+    for (const [no, channel] of [[1, 'chat'], [2, 'chat'], [3, 'form']] as const) {
+      expect(await api(no)).to.include({ channel, source: '自查', batch: null, linkedTo: null, household: null, text: `东岭村第${no}户屋顶漏雨` });
+    }
     // The next report gets the next number, and the old findings take commands as before.
     await during(t, '2026-10-15T09:30', ['zhuxia', '东岭村王某某家危房，墙体开裂'], ['hanbing', '签收 1']);
-    expect((await t.service.domain.findings.get(3))?.sourceKey).to.match(/.+/);
+    expect(await api(4)).to.include({ channel: 'chat', source: '自查' });
     expect((await t.service.domain.findings.get(1))?.status).to.equal('accepted');
     const tallies = await t.service.domain.findings.tallies(new Date('2026-10-14T17:30:00+08:00'), t.clock.now());
-    expect(tallies).to.include({ created: 3, closed: 1, createdSince: 1 });
+    expect(tallies).to.include({ created: 4, closed: 1, createdSince: 1 });
   });
 
   it('puts the views right at night when a crash left them behind the findings', async () => {

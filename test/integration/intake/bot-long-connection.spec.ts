@@ -75,7 +75,7 @@ describe('smart bot over the long connection (fake WeCom WebSocket server)', () 
     await until(async () => (await t.service.domain.findings.count()) === 1);
     await t.settle();
     const f = await t.service.domain.findings.get(1);
-    expect(f).to.include({ status: 'dispatched', task: 8, source: 'bot', reporter: 'zhuxia' });
+    expect(f).to.include({ status: 'dispatched', task: 8, channel: 'bot', source: '自查', reporter: 'zhuxia' });
     await until(() => server.sent.length > 0);
     expect(server.sent[0]!.chatid).to.equal('CHAT-DONGLING');
     expect(server.sent[0]!.content).to.contain('已收到，编号 1').and.to.contain('镇建办');
@@ -112,7 +112,7 @@ describe('smart bot over the URL callback (/wecom/bot)', () => {
     expect(res.status).to.equal(200);
     await t.settle();
     const f = await t.service.domain.findings.get(1);
-    expect(f).to.include({ item: '5.2', source: 'bot' });
+    expect(f).to.include({ item: '5.2', channel: 'bot' });
     const answer = t.wecom.received.find((r) => r.api === 'aibot/response');
     expect(answer?.to).to.equal('RC1');
     expect(answer?.content).to.contain('已收到，编号 1').and.to.contain('农业服务站');

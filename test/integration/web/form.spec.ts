@@ -72,8 +72,8 @@ describe('the report form: POST /form with photos, into the same intake as chat'
     await t.settle();
 
     const f = await finding(1);
-    expect(f).to.include({ status: 'dispatched', task: 5, item: '5.2', village: '东岭村', reporter: 'zhuxia', source: 'form', urgency: 'urgent' });
-    expect(f.household).to.deep.equal({ name: '王某某', idNumber: '371427**********3X' });
+    expect(f).to.include({ status: 'dispatched', task: 5, item: '5.2', village: '东岭村', reporter: 'zhuxia', channel: 'form', source: '自查', batch: null, linkedTo: null, urgency: 'urgent' });
+    expect(f).to.include({ household: null, householdName: '王某某', householdIdNumber: '371427**********3X' });
     expect(t.wecom.toWebhook(NONGYE)).to.have.length(1);
     expect(t.wecom.toWebhook(NONGYE)[0]!.content).to.contain('【交办】第 1 号问题').and.not.to.contain('19650317');
     expect(t.wecom.toUser('zhuxia').at(-1)!.content).to.contain('编号 1');
@@ -171,7 +171,7 @@ describe('the report form: POST /form with photos, into the same intake as chat'
     const auth = `Bearer ${ADMIN_TOKEN}`;
     const res = await post({ text: '东岭村王某某家吃水困难', reporter: 'zhuxia' }, [], { auth });
     expect(res.status).to.equal(201);
-    expect(await finding(1)).to.include({ reporter: 'zhuxia', source: 'form' });
+    expect(await finding(1)).to.include({ reporter: 'zhuxia', channel: 'form' });
     const missing = await post({ text: '东岭村王某某家吃水困难' }, [], { auth });
     expect(missing.status).to.equal(400);
     const stranger = await post({ text: '东岭村王某某家吃水困难', reporter: 'nobody' }, [], { auth });
