@@ -179,7 +179,8 @@ export function findingDetail(f: Finding, directory: Directory): string {
     `内容：${summary(f.text, 200)}`,
     f.routing.reasons.length ? `归类依据：${f.routing.reasons.slice(0, 3).join('；')}` : null,
     '办理记录：',
-    ...f.history.slice(-8).map((h) => `· ${formatTime(h.at)} ${h.by === 'system' ? '系统' : directory.displayName(h.by)} ${h.action}${h.note ? `：${summary(h.note, 60)}` : ''}`),
+    // The report's note is the routing reasons, shown once above as 归类依据.
+    ...f.history.slice(-8).map((h) => `· ${formatTime(h.at)} ${h.by === 'system' ? '系统' : directory.displayName(h.by)} ${h.action}${h.note && h.action !== '报告' ? `：${summary(h.note, 60)}` : ''}`),
   ];
   return lines.filter((l): l is string => l !== null).join('\n');
 }

@@ -1,11 +1,13 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { DomainContext } from '../context';
+import { createWorkingTimeline } from '../calendar/working-timeline';
 import { loadDashboard } from '../dashboard/dashboard.query';
-import { parseFindingFilter } from '../dashboard/finding-filter';
+import { OVERDUE_STATUSES, parseFindingFilter } from '../dashboard/finding-filter';
 import { AppError } from '../errors';
 import { checkPhoto, evidenceKindFor, evidenceRequiredBeforeClose, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_FINDING, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
 import type { Finding } from '../findings/finding.repository';
+import { overdueDuration } from '../reminders/reminder.messages';
 import { dashboardPage } from '../web/dashboard.template';
 import { findingPage } from '../web/finding.template';
 import { sendLedger } from './export.routes';
@@ -66,6 +68,13 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
     sendLedger(ctx, domain, { scope: scopeQuery(v), mask: v.kind !== 'admin', timeZone });
   });
 
+  /** As the list marks it (dispatched or accepted past the deadline), with the working days it is late. */
+  function overdueOf(f: Finding, now: Date): string | null {
+    if (!f.deadline || f.deadline >= now || !OVERDUE_STATUSES.includes(f.status)) return null;
+    const timeline = createWorkingTimeline(domain.calendar, f.deadline, now);
+    return overdueDuration(timeline.between(f.deadline, now), timeline.dayHours);
+  }
+
   router.get('/findings/:no', async (ctx) => {
     const v = viewerOf(ctx);
     const f = await visibleFinding(ctx, v);
@@ -82,6 +91,7 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
         ? { csrf: sessions.csrfToken(v.session), kind: evidenceKindFor(directory, f, v.userid) === 'rectification' ? '整改照片' : '问题照片' }
         : null,
       evidenceRequired: evidenceRequiredBeforeClose(directory.org, f.departments),
+      overdue: overdueOf(f, domain.clock.now()),
     }));
   });
 

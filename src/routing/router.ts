@@ -186,6 +186,8 @@ function uniqueByItem(list: RouteCandidate[]): RouteCandidate[] {
 
 export function createRouter(org: OrgConfig): Router {
   const villages = createVillageFinder(org);
+  // Reasons are read by people (查询, the finding page): the 包村干部 by name, not userid.
+  const names = new Map([...org.people, ...org.leaders].map((p) => [p.userid, p.name]));
 
   /** Spans that are not the report's own words about the problem: villages, the town, `#8`. */
   const maskedSpans = (normalised: string, explicit: ExplicitChoice | null): Span[] => [
@@ -241,7 +243,7 @@ export function createRouter(org: OrgConfig): Router {
   }
 
   function villageReason(place: VillageMatch): string {
-    return `村庄：${place.village}（${place.district}${place.cadre ? `，包村干部 ${place.cadre}` : ''}）`;
+    return `村庄：${place.village}（${place.district}${place.cadre ? `，包村干部 ${names.get(place.cadre) ?? place.cadre}` : ''}）`;
   }
 
   function route(input: RouteInput, learned: LearnedCorrection[] = []): RouteResult {

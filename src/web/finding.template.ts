@@ -19,6 +19,8 @@ export interface FindingView {
   /** Set when the viewer may add photos here: the form's CSRF token. */
   upload: { csrf: string; kind: '整改照片' | '问题照片' } | null;
   evidenceRequired: boolean;
+  /** Past its deadline and not yet rectified, as the list marks it: how far, e.g. "2 个工作日"; null otherwise. */
+  overdue: string | null;
 }
 
 function units(f: Finding): string {
@@ -37,7 +39,7 @@ function sentBanner(f: Finding): SafeHtml {
 export function findingPage(v: FindingView): string {
   const f = v.finding;
   const facts: [string, SafeHtml | string][] = [
-    ['状态', statusBadge(f.status)],
+    ['状态', v.overdue ? html`${statusBadge(f.status)} <span class="badge overdue">超期</span>` : statusBadge(f.status)],
     ['归类', itemLabel(f.task, f.item)],
     ['责任单位', units(f)],
     ['村', f.village ? `${f.village}${f.cadre ? `（包村干部 ${v.name(f.cadre)}）` : ''}` : '—'],
@@ -47,7 +49,7 @@ export function findingPage(v: FindingView): string {
     ['紧急程度', f.urgency === 'urgent' ? html`<span class="badge urgent">紧急</span>` : '一般'],
     ['报告人', v.name(f.reporter)],
     ['发现时间', formatTime(f.createdAt)],
-    ['整改时限', formatDate(f.deadline)],
+    ['整改时限', v.overdue ? html`${formatDate(f.deadline)} <span class="badge overdue" data-testid="overdue">超期 ${v.overdue}</span>` : formatDate(f.deadline)],
     ...(f.rectifyNote ? ([['整改措施', maskPersonalNumbers(f.rectifyNote)]] as [string, string][]) : []),
     ...(f.closedAt ? ([['销号时间', formatTime(f.closedAt)]] as [string, string][]) : []),
   ];

@@ -231,7 +231,10 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
 
     await t.say('hanbing', '查询 1');
     await t.settle();
-    expect(lastTo('hanbing')).to.contain('第 1 号问题：待签收').and.to.contain('归类依据').and.to.contain('漏雨').and.to.contain('报告');
+    const detail = lastTo('hanbing');
+    expect(detail).to.contain('第 1 号问题：待签收').and.to.contain('归类依据').and.to.contain('漏雨').and.to.contain('报告');
+    // The routing explanation once, not again in the report's line of the history.
+    expect(detail.split('关键词“漏雨”')).to.have.length(2);
 
     await t.say('hanbing', '待办');
     await t.settle();

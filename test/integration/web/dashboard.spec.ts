@@ -121,6 +121,10 @@ describe('the dashboard: totals, 办结率, overdue, trend and filters', () => {
     expect(text).to.contain('11月30日 16:00');
     const one = textOf((await get('/dashboard/findings/1')).html);
     expect(one).to.contain('李某某 371427**********34').and.not.to.contain('196503171234');
+    // Overdue as the list marks it, with how long: deadline Thu 19 Nov 17:30, now Tue 1 Dec 09:00.
+    expect(one).to.contain('11月19日 超期 8 个工作日');
+    expect(textOf((await get('/dashboard/findings/2')).html)).to.contain('超期 6 个工作日');
+    expect(text).not.to.contain('超期');
     expect((await get('/dashboard/findings/99')).status).to.equal(404);
     expect(t.service.domain.links.finding(3)).to.equal('https://bot.example.gov.cn/dashboard/findings/3');
   });

@@ -147,6 +147,8 @@ describe('router (src/routing/router.ts)', () => {
     it('sends tasks 1-2 to the village’s 管区, and names the 包村干部', () => {
       const r = route('柳沟赵某某老伴去年去世了，国家库里没减人');
       expect(r).to.include({ task: 1, village: '柳沟村', district: '第三管区', cadre: 'zhangmin' });
+      // People read the reasons (查询, the finding page): the 包村干部 by name.
+      expect(r.reasons).to.include('村庄：柳沟村（第三管区，包村干部 张敏）');
       expect(r.departments).to.deep.equal(['第三管区']);
     });
 
