@@ -1,4 +1,6 @@
 import '../src/validation';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 import { z } from 'zod';
 
 /**
@@ -176,7 +178,20 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   };
 }
 
-/** The process environment, read here and nowhere else. */
+/**
+ * `.env` in the working directory, when there is one, fills in what the environment leaves unset
+ * (the environment wins, as with dotenv and Node's --env-file). It goes into process.env so that
+ * TZ and the database tools' own variables take effect too.
+ */
+export function loadDotEnv(file = '.env', env: NodeJS.ProcessEnv = process.env): void {
+  if (!existsSync(file)) return;
+  for (const [key, value] of Object.entries(parseEnv(readFileSync(file, 'utf8')))) {
+    if (env[key] === undefined && value !== undefined) env[key] = value;
+  }
+}
+
+/** The process environment (with `.env` under it), read here and nowhere else. */
 export function loadConfigFromProcess(): AppConfig {
+  loadDotEnv();
   return loadConfig(process.env);
 }

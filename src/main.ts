@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './clock';
 import { createLinks, type DomainContext } from './context';
 import { createClaimRepository } from './db/claims';
 import { openDatabase, pingDatabase } from './db/connection';
+import { dataLockHolder, StartRefused } from './db/data-lock';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-db';
 import { createEvidenceRepository } from './evidence/evidence.repository';
 import { createFindingRepository } from './findings/finding.repository';
@@ -94,12 +95,20 @@ export function createService(options: ServiceOptions): Service {
     },
 
     async start() {
+      // The port first: a second start on it stops here, before it loads anything or starts a
+      // database. Until wired, requests get 503; in simulator mode the WeCom client's base URL is
+      // this server's own port.
+      let handle: RequestListener = (_req, res) => res.writeHead(503).end();
+      server = await listen(config, (req, res) => handle(req, res));
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
       const org = options.org ?? loadOrg(config, logger);
       let uri = config.mongodbUri;
       if (!uri) {
         embedded = await startEmbeddedDatabase({
           dataDir: path.resolve(config.dataDir),
           say: (message) => logger.info(message),
+          port,
         });
         uri = embedded.uri;
         logger.info(
@@ -109,15 +118,6 @@ export function createService(options: ServiceOptions): Service {
       }
       connection = await openDatabase(uri);
       const db = connection;
-      // Listen before wiring: in simulator mode the WeCom client's base URL is this server's own port.
-      let handle: RequestListener = (_req, res) => res.writeHead(503).end();
-      server = await new Promise<Server>((resolve, reject) => {
-        const s = createServer((req, res) => handle(req, res));
-        s.listen(config.port, () => resolve(s));
-        s.once('error', reject);
-      });
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
       // No WeCom credentials: the built-in simulator plays WeCom, with made-up credentials for this run.
       const simulator = config.simulator ? createSimulator({ connection: db, org, clock, logger }) : undefined;
       simulator?.listening(port);
@@ -278,6 +278,26 @@ const INBOX_SCAN_MS = 30_000;
 /** How often the outbox is looked through when nothing asks for it (retries coming due). */
 const OUTBOX_SCAN_MS = 5_000;
 
+/** Listens on the configured port, or refuses in Chinese when something already does (naming our own process). */
+function listen(config: AppConfig, handler: RequestListener): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    const s = createServer(handler);
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE') return reject(err);
+      const holder = dataLockHolder(path.resolve(config.dataDir));
+      const ours = holder?.port === config.port ? `（进程 ${holder.pid}）` : '';
+      reject(
+        new StartRefused(
+          `端口 ${config.port} 已被占用${ours}：机器人可能已在运行。` +
+            (ours ? `请先停止它（kill ${holder?.pid}），` : '请先停止占用该端口的程序，') +
+            `或在 .env 中用 PORT 换一个端口。`,
+        ),
+      );
+    });
+    s.listen(config.port, () => resolve(s));
+  });
+}
+
 function loadOrg(config: AppConfig, logger: Logger): OrgConfig {
   const { file, example } = resolveOrgConfigPath(config.orgConfigPath, config.orgConfigExplicit);
   if (example) {
@@ -296,7 +316,7 @@ async function main(): Promise<void> {
     service = createService({ config, logger: createLogger({ level: config.logLevel, pretty }) });
     await service.start();
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof OrgConfigError) {
+    if (err instanceof ConfigError || err instanceof OrgConfigError || err instanceof StartRefused) {
       console.error(err.message);
     } else {
       logger.fatal({ err }, `启动失败：${(err as Error).message}`);

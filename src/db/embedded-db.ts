@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lockDataDir } from './data-lock';
 
 /**
  * A MongoDB-compatible server started by this process: FerretDB (built from the Go module proxy)
@@ -189,6 +190,22 @@ export async function startMemoryServer(options: { dataDir?: string; say: Say })
 }
 
 /**
+ * The bot's database in the embedded FerretDB, and so its file (`<name>.sqlite`): named for what it
+ * holds rather than the driver's default `test`.
+ */
+export const EMBEDDED_DATABASE = 'huitoukan';
+
+/** Data written before the database had its name (`test.sqlite`) keeps being used under the new one. */
+function renameDefaultDatabase(dataDir: string, say: Say): void {
+  const from = path.join(dataDir, 'test.sqlite');
+  const to = path.join(dataDir, `${EMBEDDED_DATABASE}.sqlite`);
+  if (!existsSync(from) || existsSync(to)) return;
+  // SQLite's write-ahead log and shared memory travel with the file.
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(from + suffix)) renameSync(from + suffix, to + suffix);
+  say(`数据库文件 ${from} 已改名为 ${to}`);
+}
+
+/**
  * Starts whichever embedded server this machine can run. A mongod that needs no download comes
  * first (real MongoDB), then FerretDB when Go is installed, then a mongod download.
  */
@@ -196,7 +213,27 @@ export async function startEmbeddedDatabase(options: {
   dataDir: string;
   say: Say;
   prefer?: 'mongod' | 'ferretdb';
+  /** The HTTP port of the process taking the data directory, named to a second one that is refused. */
+  port?: number;
 }): Promise<EmbeddedDatabase> {
+  // Before anything starts: a second database over the same files would corrupt them.
+  const lock = lockDataDir(options.dataDir, options.port);
+  try {
+    const db = await startFirstAvailable(options);
+    return {
+      ...db,
+      stop: async () => {
+        await db.stop();
+        lock.release();
+      },
+    };
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+}
+
+async function startFirstAvailable(options: { dataDir: string; say: Say; prefer?: 'mongod' | 'ferretdb' }): Promise<EmbeddedDatabase> {
   const problems: string[] = [];
   const tryMongod = async (): Promise<EmbeddedDatabase | undefined> => {
     try {
@@ -212,7 +249,10 @@ export async function startEmbeddedDatabase(options: {
       return undefined;
     }
     try {
-      return await startFerretDb({ dataDir: path.join(options.dataDir, 'ferretdb'), say: options.say });
+      const dataDir = path.join(options.dataDir, 'ferretdb');
+      renameDefaultDatabase(dataDir, options.say);
+      const db = await startFerretDb({ dataDir, say: options.say });
+      return { ...db, uri: `${db.uri}${EMBEDDED_DATABASE}` };
     } catch (err) {
       problems.push(`FerretDB: ${(err as Error).message}`);
       return undefined;

@@ -1,6 +1,21 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TEST_APP } from './wecom-signer';
 import { AGENT_ID } from './service';
+
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * `node` arguments that run one of the project's entry points from its TypeScript source, from any
+ * working directory (tests always run the code as it is now; the compiled build has its own spec).
+ */
+export function entryArgs(entry: 'main' | 'cli', ...args: string[]): string[] {
+  return ['--import', tsxLoader, path.join(projectRoot, 'src', `${entry}.ts`), ...args];
+}
+
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 export interface CliRun {
   status: number | null;
