@@ -46,6 +46,9 @@ const envSchema = z
     WECOM_ENCODING_AES_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
       message: '必须是 43 位字母数字 / must be 43 letters and digits',
     }),
+    WECOM_BUTTON_CARDS: z
+      .enum(['auto', 'on', 'off', ''], { error: '应为 auto、on 或 off / must be auto, on or off' })
+      .default('auto'),
     WECOM_BOT_TOKEN: optionalText,
     WECOM_BOT_ENCODING_AES_KEY: optionalText.refine((v) => v === undefined || /^[A-Za-z0-9]{43}$/.test(v), {
       message: '必须是 43 位字母数字 / must be 43 letters and digits',
@@ -126,6 +129,8 @@ export interface AppConfig {
     /** Self-built app; absent means simulator mode. */
     app?: { corpId: string; agentId: number; secret: string };
     callback?: { token: string; encodingAesKey: string };
+    /** Cards with buttons to people: WeCom takes them only from an app with a callback URL. Absent: when `callback` is set. */
+    buttonCards?: boolean;
     bot?: { token: string; encodingAesKey: string };
     botLongConnection?: { botId: string; secret: string; url?: string };
   };
@@ -166,6 +171,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
       apiBase: e.WECOM_API_BASE,
       oauthBase: e.WECOM_OAUTH_BASE,
       ...(app ? { app } : {}),
+      ...(e.WECOM_BUTTON_CARDS === 'on' || e.WECOM_BUTTON_CARDS === 'off' ? { buttonCards: e.WECOM_BUTTON_CARDS === 'on' } : {}),
       ...(e.WECOM_TOKEN && e.WECOM_ENCODING_AES_KEY ? { callback: { token: e.WECOM_TOKEN, encodingAesKey: e.WECOM_ENCODING_AES_KEY } } : {}),
       ...(e.WECOM_BOT_TOKEN && e.WECOM_BOT_ENCODING_AES_KEY
         ? { bot: { token: e.WECOM_BOT_TOKEN, encodingAesKey: e.WECOM_BOT_ENCODING_AES_KEY } }

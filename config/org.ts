@@ -33,6 +33,8 @@ const departmentSchema = z
     members: z.array(userid).default([]),
     /** This unit's findings are closed (销号) only once a rectification photo is attached. */
     evidenceBeforeClose: z.boolean().optional(),
+    /** The unit reads WeCom on 微工作台 (inside WeChat), which shows neither cards nor markdown: plain text only. */
+    textOnly: z.boolean().optional(),
   })
   .strict();
 
@@ -51,6 +53,7 @@ const districtSchema = z
     members: z.array(userid).default([]),
     villages: z.array(villageSchema).default([]),
     evidenceBeforeClose: z.boolean().optional(),
+    textOnly: z.boolean().optional(),
   })
   .strict();
 
@@ -78,7 +81,8 @@ const reminderSchema = z
   .strict()
   .prefault({});
 
-const personSchema = z.object({ userid, name: z.string().trim().min(1) }).strict();
+/** `textOnly`: this person reads WeCom on 微工作台 (inside WeChat): plain text, no cards or markdown. */
+const personSchema = z.object({ userid, name: z.string().trim().min(1), textOnly: z.boolean().optional() }).strict();
 
 export const orgSchema = z
   .object({

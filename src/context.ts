@@ -7,6 +7,7 @@ import type { Housekeeping } from './housekeeping/housekeeping.service';
 import type { Logger } from './logger';
 import type { Directory } from './org/directory';
 import type { Outbox } from './outbox/outbox';
+import type { WeComHealth } from './outbox/wecom-health';
 import type { createCorrectionRepository } from './routing/correction.repository';
 import type { createRouter } from './routing/router';
 import type { WeComClient } from './wecom/wecom.client';
@@ -30,6 +31,8 @@ export interface DomainContext {
   housekeeping: Housekeeping;
   /** Whether the self-built app can send to people (real app or simulator); without it only groups get messages. */
   appMessaging: boolean;
+  /** What WeCom currently refuses (configuration faults, unreachable members), for /healthz and the dashboard. */
+  wecomHealth: WeComHealth;
   /** Evidence photos of findings (GridFS). */
   evidence: EvidenceRepository;
   /** Where photos sent in chat are fetched (media/get). */

@@ -27,6 +27,9 @@ import { createInbox, type Inbox } from './inbox/inbox';
 import { createLogger, type Logger } from './logger';
 import { createDirectory } from './org/directory';
 import { createOutbox, type Outbox } from './outbox/outbox';
+import { installIdOf } from './outbox/install-id';
+import { createWeComAlerts, textOnlyDestinations } from './outbox/wecom-alerts';
+import { createWeComHealth } from './outbox/wecom-health';
 import { createWeComTransport } from './outbox/wecom.transport';
 import { createCorrectionRepository } from './routing/correction.repository';
 import { createRouter } from './routing/router';
@@ -145,7 +148,13 @@ export function createService(options: ServiceOptions): Service {
         }),
         ...(simulator?.routers ?? []),
       ];
-      const app = createApp({ logger, databaseReady: () => pingDatabase(db), routers, trustProxy: config.trustProxy });
+      const app = createApp({
+        logger,
+        databaseReady: () => pingDatabase(db),
+        degraded: () => domain.wecomHealth.degraded(),
+        routers,
+        trustProxy: config.trustProxy,
+      });
       await ensureFindingViews(domain);
       handle = app.callback();
 
@@ -213,8 +222,26 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
   const botConnection = lc
     ? createBotConnection({ botId: lc.botId, secret: lc.secret, ...(lc.url ? { wsUrl: lc.url } : {}), clock, logger, accept: (event) => accept(event) })
     : undefined;
-  const transport = createWeComTransport(client, botConnection ? { botChat: botConnection.send } : {});
-  const outbox = createOutbox({ connection, claims, clock, logger, transport });
+  const transport = createWeComTransport(client, {
+    ...(botConnection ? { botChat: botConnection.send } : {}),
+    cards: config.wecom.buttonCards ?? Boolean(config.wecom.callback),
+    plainText: textOnlyDestinations(org),
+    installId: installIdOf(connection),
+  });
+  const wecomHealth = createWeComHealth(connection);
+  const directory = createDirectory(org);
+  const appMessaging = Boolean(config.wecom.app) || config.simulator;
+  const outbox = createOutbox({
+    connection,
+    claims,
+    clock,
+    logger,
+    transport,
+    health: wecomHealth,
+    onFault: (fault) => alerts.onFault(fault),
+    onUnreached: (members, destination) => alerts.onUnreached(members, destination),
+  });
+  const alerts = createWeComAlerts({ outbox, directory, appMessaging });
   const calendar = createWorkCalendar({
     workHours: org.reminders.workHours,
     timeZone: config.timeZone,
@@ -224,7 +251,7 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
   const domain: DomainContext = {
     logger,
     clock,
-    directory: createDirectory(org),
+    directory,
     findings: createFindingRepository(connection, claims, clock),
     claims,
     outbox,
@@ -233,7 +260,8 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     calendar,
     links: createLinks(config.publicBaseUrl),
     housekeeping: createHousekeeping({ connection, claims, logger }),
-    appMessaging: Boolean(config.wecom.app) || config.simulator,
+    appMessaging,
+    wecomHealth,
     evidence: createEvidenceRepository(connection),
     media: client,
   };

@@ -10,6 +10,8 @@ export interface AppDeps {
   logger: Logger;
   /** Whether the database answers now. */
   databaseReady(): Promise<boolean>;
+  /** Why WeCom refuses messages now (they wait meanwhile), or null. */
+  degraded?(): Promise<string | null>;
   /** Feature routers, mounted in order. */
   routers?: Router[];
   /** Per-address request budgets; defaults to DEFAULT_RATE_RULES. */
@@ -55,7 +57,13 @@ export function createApp(deps: AppDeps): Koa {
   health.get('/healthz', async (ctx) => {
     const ok = await deps.databaseReady();
     ctx.status = ok ? 200 : 503;
-    ctx.body = ok ? { ok: true } : { ok: false, error: '数据库不可用' };
+    if (!ok) {
+      ctx.body = { ok: false, error: '数据库不可用' };
+      return;
+    }
+    // Still 200: the bot works and keeps what WeCom refuses; the reason is for whoever watches.
+    const degraded = await deps.degraded?.().catch(() => null);
+    ctx.body = degraded ? { ok: true, degraded } : { ok: true };
   });
   app.use(health.routes());
 

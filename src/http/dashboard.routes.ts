@@ -7,6 +7,7 @@ import { OVERDUE_STATUSES, parseFindingFilter } from '../dashboard/finding-filte
 import { AppError } from '../errors';
 import { checkPhoto, evidenceKindFor, evidenceRequiredBeforeClose, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_FINDING, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
 import type { Finding } from '../findings/finding.repository';
+import { UNREACHABLE_LABEL } from '../outbox/wecom-health';
 import { overdueDuration } from '../reminders/reminder.messages';
 import { dashboardPage } from '../web/dashboard.template';
 import { findingPage } from '../web/finding.template';
@@ -60,6 +61,10 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
       data,
       now,
       options: { units: directory.units().map((u) => u.name), villages: directory.villages().map((x) => ({ name: x.name, district: x.district })) },
+      wecomFault: await domain.wecomHealth.degraded(),
+      unreachable: seesEverything(v)
+        ? (await domain.wecomHealth.unreachables()).map((u) => ({ name: directory.displayName(u.userid), why: UNREACHABLE_LABEL[u.why] }))
+        : [],
     }));
   });
 

@@ -3,6 +3,7 @@ import type { Clock } from '../clock';
 import { claimAttempt, isDuplicateKey, type ClaimRepository } from '../db/claims';
 import type { Logger } from '../logger';
 import { maskPersonalNumbers } from '../privacy/mask';
+import { configurationAdvice, isAppWide, type ErrorKind } from '../wecom/errcodes';
 import {
   channelOf,
   destinationSchema,
@@ -13,9 +14,19 @@ import {
   type OutboundMessageInput,
   type OutboxDoc,
 } from './outbox.model';
+import type { Fault, UnreachableWhy, WeComHealth } from './wecom-health';
 
-/** Sends one message; throws on failure (`retryable: false` on the error stops retries). */
-export type Transport = (destination: Destination, message: OutboundMessage) => Promise<void>;
+/** A recipient WeCom said it could not reach, though the others got the message. */
+export interface UnreachedMember {
+  userid: string;
+  why: UnreachableWhy;
+}
+
+/**
+ * Sends one message; throws on failure. The error's `kind` (see wecom/errcodes.ts) decides what
+ * happens next; without one, `retryable: false` stops retries and anything else is retried.
+ */
+export type Transport = (destination: Destination, message: OutboundMessage) => Promise<void | { unreached: UnreachedMember[] }>;
 
 export interface Outbox {
   /** Queues a message; the same dedupeKey queues it once. Returns whether it was new. */
@@ -39,12 +50,43 @@ const LEASE_MS = 60_000;
 /** How long a robot at its limit is left alone before its waiting messages are looked at again. */
 const ROBOT_RECHECK_MS = 15_000;
 const MAX_ATTEMPTS = 500;
+/** While WeCom refuses for a configuration fault, it is asked again this often (one message, the oldest). */
+export const PROBE_MS = 60_000;
+/** How often an instance reads the faults other instances recorded. */
+const FAULTS_REFRESH_MS = 60_000;
+
+function errorKind(err: unknown): ErrorKind {
+  const e = err as { kind?: ErrorKind; retryable?: boolean };
+  if (e.kind) return e.kind;
+  return e.retryable === false ? 'final' : 'transient';
+}
+
+/** The channels a configuration fault of the whole app or of one robot/bot/chat stops. */
+export function familyOf(channel: string): string {
+  if (channel.startsWith('webhook:')) return 'robots';
+  if (channel.startsWith('bot')) return 'bot';
+  return 'app';
+}
 
 export function backoffMs(attempts: number): number {
   return Math.min(15 * 60_000, 2_000 * 2 ** Math.max(0, attempts - 1));
 }
 
-export function createOutbox(deps: { connection: Connection; claims: ClaimRepository; clock: Clock; logger: Logger; transport: Transport }): Outbox {
+export interface OutboxDeps {
+  connection: Connection;
+  claims: ClaimRepository;
+  clock: Clock;
+  logger: Logger;
+  transport: Transport;
+  /** Where configuration faults and unreachable members are recorded (all instances share it). */
+  health?: WeComHealth;
+  /** A configuration fault was met for the first time: tell the people who can fix it. */
+  onFault?(fault: Fault): Promise<void>;
+  /** Members WeCom said it could not reach, each reported here once. */
+  onUnreached?(members: UnreachedMember[], destination: Destination): Promise<void>;
+}
+
+export function createOutbox(deps: OutboxDeps): Outbox {
   const model = outboxModel(deps.connection);
   const listeners: (() => void)[] = [];
   const instance = new Types.ObjectId().toString();
@@ -78,6 +120,47 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
   let scanWanted = true;
   const isRobot = (channel: string): boolean => channel.startsWith('webhook:');
 
+  // Scopes WeCom refuses for a configuration fault (see familyOf), with the time of the next
+  // probe. Their messages wait, never fail; at the probe time the oldest is tried, and once one
+  // goes through, everything that waited follows in order.
+  const blocked = new Map<string, { probeAt: number; errcode: number }>();
+  let faultsReadAt = -Infinity;
+  const blockOf = (channel: string) => blocked.get(channel) ?? blocked.get(familyOf(channel));
+  const isBlocked = (channel: string, nowMs: number): boolean => {
+    const b = blockOf(channel);
+    return b !== undefined && nowMs < b.probeAt;
+  };
+
+  /** Faults another instance recorded hold this instance's messages too (and its next success clears them). */
+  async function readFaults(now: Date): Promise<void> {
+    if (!deps.health || now.getTime() - faultsReadAt < FAULTS_REFRESH_MS) return;
+    faultsReadAt = now.getTime();
+    for (const f of await deps.health.faults()) {
+      if (!blocked.has(f.scope)) blocked.set(f.scope, { probeAt: now.getTime() + PROBE_MS, errcode: f.errcode });
+    }
+  }
+
+  async function refused(doc: OutboxDoc, errcode: number, now: Date): Promise<void> {
+    const scope = isAppWide(errcode) ? familyOf(doc.channel) : doc.channel;
+    const known = blocked.has(scope);
+    blocked.set(scope, { probeAt: now.getTime() + PROBE_MS, errcode });
+    const reason = configurationAdvice(errcode);
+    const log = deps.logger.child({ channel: doc.channel.replace(/^webhook:.*/, 'webhook'), errcode });
+    const first = deps.health ? await deps.health.fault({ scope, errcode, reason, since: now }) : !known;
+    if (first) {
+      log.error({ scope }, `企业微信拒绝发送消息（错误码 ${errcode}），需要管理员处理：${reason}。消息已保留，恢复后自动补发`);
+      await deps.onFault?.({ scope, errcode, reason, since: now }).catch((err: unknown) => log.error({ err }, '配置问题的提醒未能发出'));
+    } else if (!known) log.warn({ scope }, `企业微信仍拒绝发送消息（错误码 ${errcode}），消息保留等待`);
+  }
+
+  async function accepted(channel: string): Promise<void> {
+    for (const scope of [channel, familyOf(channel)]) {
+      if (!blocked.delete(scope)) continue;
+      scanWanted = true;
+      if (!deps.health || (await deps.health.healed(scope))) deps.logger.info({ scope }, '企业微信已恢复接受消息，等待中的消息正在补发');
+    }
+  }
+
   /** When a robot has more waiting than it may take this minute, fold its markdown into fewer messages. */
   async function mergeWaiting(channel: string, waiting: OutboxDoc[], allowed: number, now: Date): Promise<number> {
     const mergeable = waiting.filter((d) => d.message.type === 'markdown' || d.message.type === 'text');
@@ -87,7 +170,7 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
     const bodies: string[] = [];
     let current = '';
     for (const part of parts) {
-      const next = current ? `${current}\n\n---\n\n${part}` : part;
+      const next = current ? `${current}\n\n${part}` : part; // a blank line between them: `---` would render as a rule in some clients and as text in others
       if (Buffer.byteLength(next) > ROBOT_MARKDOWN_BYTES - 200 && current) {
         bodies.push(current);
         current = part;
@@ -132,11 +215,40 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
       await model.updateOne({ _id: doc._id }, { $set: { status: 'sending', attempts, leaseUntil: new Date(now.getTime() + LEASE_MS) } }).exec();
     }
     try {
-      await deps.transport(doc.destination, doc.message);
-      await model.updateOne({ _id: doc._id }, { $set: { status: 'sent', attempts, sentAt: deps.clock.now(), lastError: null, leaseUntil: null } }).exec();
+      const result = await deps.transport(doc.destination, doc.message);
+      const unreached = result?.unreached ?? [];
+      await model
+        .updateOne(
+          { _id: doc._id },
+          {
+            $set: {
+              status: 'sent',
+              attempts,
+              sentAt: deps.clock.now(),
+              lastError: unreached.length ? `未送达：${unreached.map((u) => u.userid).join('、')}` : null,
+              leaseUntil: null,
+            },
+          },
+        )
+        .exec();
+      if (blocked.size > 0) await accepted(doc.channel);
+      if (unreached.length > 0) await reportUnreached(unreached, doc.destination, now);
       return 'sent';
     } catch (err) {
-      const retryable = (err as { retryable?: boolean }).retryable !== false && attempts < MAX_ATTEMPTS;
+      const kind = errorKind(err);
+      const errcode = (err as { errcode?: number }).errcode;
+      if (kind === 'configuration' && errcode !== undefined) {
+        // Fixed by an admin, not by the message: it waits for the fix, however long that takes.
+        await model
+          .updateOne(
+            { _id: doc._id },
+            { $set: { status: 'pending', attempts, lastError: `等待管理员处理（错误码 ${errcode}）`, leaseUntil: null, notBefore: new Date(now.getTime() + PROBE_MS) } },
+          )
+          .exec();
+        await refused(doc, errcode, now);
+        return 'retry';
+      }
+      const retryable = kind === 'transient' && attempts < MAX_ATTEMPTS;
       const message = maskPersonalNumbers((err as Error).message ?? String(err)).slice(0, 500);
       await model
         .updateOne(
@@ -159,11 +271,21 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
     }
   }
 
+  /** Members reported once each (across instances), to the people who can act on it. */
+  async function reportUnreached(members: UnreachedMember[], destination: Destination, now: Date): Promise<void> {
+    const news: UnreachedMember[] = [];
+    for (const m of members) if (!deps.health || (await deps.health.unreachable(m.userid, m.why, now))) news.push(m);
+    if (news.length === 0) return;
+    deps.logger.warn({ members: news }, '部分成员收不到应用消息（可见范围或账号许可），其他人已收到');
+    await deps.onUnreached?.(news, destination).catch((err: unknown) => deps.logger.error({ err }, '未送达成员的提醒未能发出'));
+  }
+
   async function deliverFresh(now: Date): Promise<{ sent: number; failed: number }> {
     let sent = 0;
     let failed = 0;
     for (const doc of fresh.splice(0, fresh.length)) {
-      if (waitingChannels.has(doc.channel)) {
+      if (waitingChannels.has(doc.channel) || (blocked.size > 0 && isBlocked(doc.channel, now.getTime()))) {
+        waitingChannels.add(doc.channel);
         // Something waits before it on its channel: it goes with the look through the outbox, now due.
         await model.updateOne({ _id: doc._id }, { $set: { notBefore: now } }).exec();
         scanWanted = true;
@@ -181,6 +303,7 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
 
   async function deliverScanned(now: Date): Promise<{ sent: number; failed: number; merged: number; waiting: number }> {
     scanWanted = false;
+    await readFaults(now);
     const due = await model
       .find({ $or: [{ status: 'pending', notBefore: { $lte: now } }, { status: 'sending', leaseUntil: { $lt: now } }] })
       .sort({ createdAt: 1 })
@@ -196,6 +319,12 @@ export function createOutbox(deps: { connection: Connection; claims: ClaimReposi
     let waiting = 0;
     for (const [channel, docs] of byChannel) {
       let queue = docs;
+      if (isBlocked(channel, now.getTime())) {
+        // Refused for a configuration fault: they wait for the next probe, in order.
+        waiting += docs.length;
+        waitingChannels.add(channel);
+        continue;
+      }
       if (channel.startsWith('webhook:')) {
         if (!(await holdsRobot(channel, now))) {
           // Another instance sends to this robot this minute.

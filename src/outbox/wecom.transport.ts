@@ -1,48 +1,102 @@
 import { AppError } from '../errors';
-import { APP_MARKDOWN_MAX_BYTES, APP_TEXT_MAX_BYTES, ROBOT_MARKDOWN_MAX_BYTES, ROBOT_TEXT_MAX_BYTES, truncateMarkdown, truncateText } from '../wecom/limits';
-import type { WeComClient } from '../wecom/wecom.client';
+import {
+  APP_MARKDOWN_MAX_BYTES,
+  APP_TEXT_MAX_BYTES,
+  markdownToText,
+  ROBOT_MARKDOWN_MAX_BYTES,
+  ROBOT_TEXT_MAX_BYTES,
+  safeTaskId,
+  SMART_BOT_MARKDOWN_MAX_BYTES,
+  toMarkdownV2,
+  truncateMarkdown,
+  truncateText,
+} from '../wecom/limits';
+import type { DeliveryResult, WeComClient } from '../wecom/wecom.client';
 import type { Destination, OutboundMessage } from './outbox.model';
-import type { Transport } from './outbox';
+import type { Transport, UnreachedMember } from './outbox';
 
-/** Each destination kind to the WeCom call that reaches it, within WeCom's size limits. */
-export function createWeComTransport(
-  client: WeComClient,
-  options: { fetch?: typeof fetch; /** the smart bot's long connection, when configured */ botChat?: (to: string, markdown: string) => Promise<void> } = {},
-): Transport {
+export interface TransportOptions {
+  fetch?: typeof fetch;
+  /** The smart bot's long connection, when configured. */
+  botChat?: (to: string, markdown: string) => Promise<void>;
+  /**
+   * Whether the app may send cards with buttons: WeCom refuses them from an app without a
+   * callback URL ("没有配置回调接口的应用不可发送支持回调的卡片"). Off: the card's text goes instead.
+   */
+  cards?: boolean;
+  /** Destinations read on 微工作台 (WeCom inside WeChat), which shows neither cards nor markdown. */
+  plainText?: (destination: Destination) => boolean;
+  /** Makes task_ids unique per install (WeCom keeps them for good); resolves the install id. */
+  installId?: () => Promise<string>;
+}
+
+const textBody = (content: string, max: number) => ({ msgtype: 'text', text: { content: truncateText(content, max) } });
+
+const unreachedOf = (result: DeliveryResult): { unreached: UnreachedMember[] } => ({
+  unreached: [
+    ...result.invalidUsers.map((userid) => ({ userid, why: 'invisible' as const })),
+    ...result.unlicensedUsers.map((userid) => ({ userid, why: 'unlicensed' as const })),
+  ],
+});
+
+const isContentRefusal = (err: unknown): boolean => (err as { kind?: string }).kind === 'content';
+
+/** Each destination kind to the WeCom call that reaches it, within WeCom's size limits and rules. */
+export function createWeComTransport(client: WeComClient, options: TransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
+  const cards = options.cards ?? true;
 
-  const appBody = (message: OutboundMessage): Record<string, unknown> => {
+  /** The text/markdown a reader sees when the message cannot be shown as it is. */
+  const plainOf = (message: OutboundMessage): string =>
+    message.type === 'card' ? message.fallback : message.type === 'markdown' ? markdownToText(message.content) : message.content;
+
+  const appBody = async (message: OutboundMessage, plain: boolean): Promise<Record<string, unknown>> => {
+    if (plain || (message.type === 'card' && !cards)) return textBody(plainOf(message), APP_TEXT_MAX_BYTES);
     switch (message.type) {
       case 'markdown':
         return { msgtype: 'markdown', markdown: { content: truncateMarkdown(message.content, APP_MARKDOWN_MAX_BYTES) } };
       case 'text':
-        return { msgtype: 'text', text: { content: truncateText(message.content, APP_TEXT_MAX_BYTES) } };
-      case 'card':
-        return { msgtype: 'template_card', template_card: message.card };
+        return textBody(message.content, APP_TEXT_MAX_BYTES);
+      case 'card': {
+        const own = typeof message.card.task_id === 'string' ? message.card.task_id : '';
+        const taskId = options.installId && own ? safeTaskId(`${await options.installId()}-${own}`) : safeTaskId(own);
+        return { msgtype: 'template_card', template_card: { ...message.card, ...(taskId ? { task_id: taskId } : {}) } };
+      }
     }
   };
 
+  const smartBotMarkdown = (message: OutboundMessage): string =>
+    truncateMarkdown(toMarkdownV2(message.type === 'card' ? message.fallback : message.content), SMART_BOT_MARKDOWN_MAX_BYTES);
+
   return async (destination: Destination, message: OutboundMessage) => {
+    const plain = options.plainText?.(destination) ?? false;
     switch (destination.kind) {
       case 'webhook': {
         const body =
-          message.type === 'markdown'
+          message.type === 'markdown' && !plain
             ? { msgtype: 'markdown', markdown: { content: truncateMarkdown(message.content, ROBOT_MARKDOWN_MAX_BYTES) } }
             : message.type === 'text'
               ? { msgtype: 'text', text: { content: truncateText(message.content, ROBOT_TEXT_MAX_BYTES), mentioned_list: message.mentions } }
-              : { msgtype: 'text', text: { content: truncateText(message.fallback, ROBOT_TEXT_MAX_BYTES) } }; // robots take no interactive cards
+              : textBody(plainOf(message), ROBOT_TEXT_MAX_BYTES); // robots take no interactive cards
         await client.webhookSend(destination.key, body);
         return;
       }
       case 'appchat': {
         // App group chats take no template_card: send its text instead.
-        const body = message.type === 'card' ? { msgtype: 'text', text: { content: message.fallback } } : appBody(message);
+        const body = message.type === 'card' ? textBody(message.fallback, APP_TEXT_MAX_BYTES) : await appBody(message, plain);
         await client.appchatSend({ chatid: destination.chatid, ...body } as { chatid: string; msgtype: string });
         return;
       }
       case 'app': {
-        await client.sendAppMessage({ touser: destination.users.join('|'), ...appBody(message) } as { touser: string; msgtype: string });
-        return;
+        const touser = destination.users.join('|');
+        const body = await appBody(message, plain);
+        try {
+          return unreachedOf(await client.sendAppMessage({ touser, ...body } as { touser: string; msgtype: string }));
+        } catch (err) {
+          // A card WeCom will not take (a task_id it has seen, a field it refuses): its text still says what to do.
+          if (body.msgtype !== 'template_card' || !isContentRefusal(err)) throw err;
+          return unreachedOf(await client.sendAppMessage({ touser, ...textBody(plainOf(message), APP_TEXT_MAX_BYTES) }));
+        }
       }
       case 'card_update': {
         if (message.type !== 'card') throw new AppError('internal', 'card_update needs a card message');
@@ -53,16 +107,14 @@ export function createWeComTransport(
         if (!options.botChat) {
           throw Object.assign(new AppError('wecom', '未配置智能机器人长连接，无法回复'), { retryable: false });
         }
-        const content = message.type === 'card' ? message.fallback : message.content;
-        await options.botChat(destination.to, truncateMarkdown(content, ROBOT_MARKDOWN_MAX_BYTES));
+        await options.botChat(destination.to, smartBotMarkdown(message));
         return;
       }
       case 'bot_response': {
-        const content = message.type === 'card' ? message.fallback : message.content;
         const res = await doFetch(destination.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ msgtype: 'markdown', markdown: { content: truncateMarkdown(content, ROBOT_MARKDOWN_MAX_BYTES) } }),
+          body: JSON.stringify({ msgtype: 'markdown', markdown: { content: smartBotMarkdown(message) } }),
           signal: AbortSignal.timeout(10_000),
         });
         const answer = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string };

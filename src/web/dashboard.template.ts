@@ -17,6 +17,10 @@ export interface DashboardView {
   data: DashboardData;
   now: Date;
   options: { units: string[]; villages: { name: string; district: string }[] };
+  /** Why WeCom refuses messages now (they wait), shown as a banner; null when it accepts them. */
+  wecomFault?: string | null;
+  /** Members WeCom could not reach (leaders only), by name with the reason. */
+  unreachable?: { name: string; why: string }[];
 }
 
 const STATUS_OPTIONS: { value: string; label: string }[] = [
@@ -74,7 +78,10 @@ export function dashboardPage(v: DashboardView): string {
     { id: 'rate', label: '办结率', value: percent(t.rate) },
   ];
 
+  const unreachable = v.unreachable ?? [];
   const body = html`
+${v.wecomFault ? html`<div class="card warn-banner" role="alert" data-testid="wecom-fault"><b>企业微信暂不接受本应用的消息。</b> ${v.wecomFault}</div>` : ''}
+${unreachable.length ? html`<div class="card warn-banner" data-testid="unreachable"><b>收不到应用消息的成员：</b>${unreachable.map((u, i) => html`${i ? '、' : ''}${u.name}（${u.why}）`)}</div>` : ''}
 ${v.scoped ? html`<div class="ok small">仅显示本单位负责及本人上报的问题。</div>` : ''}
 <section class="card"><form method="get" action="/dashboard" class="filters" data-testid="filters">
 ${select('status', '状态', filter.status, STATUS_OPTIONS)}
@@ -115,6 +122,6 @@ ${data.list.page < data.list.pages ? html`<a class="button secondary" href="${ke
     title: `${v.town}“回头看”问题整改进度`,
     nonce: v.nonce,
     who: v.who,
-    body: html`${body}<style nonce="${v.nonce}">.dot-created{background:${SERIES_COLORS.created}}.dot-closed{background:${SERIES_COLORS.closed}}</style>`,
+    body: html`${body}<style nonce="${v.nonce}">.warn-banner{border-left:4px solid #c0392b;background:#fdf0ee}.dot-created{background:${SERIES_COLORS.created}}.dot-closed{background:${SERIES_COLORS.closed}}</style>`,
   });
 }

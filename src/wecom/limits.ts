@@ -10,6 +10,10 @@ export const APP_MARKDOWN_MAX_BYTES = 2048;
 export const ROBOT_TEXT_MAX_BYTES = 2048;
 /** Group robot (webhook) markdown.content. */
 export const ROBOT_MARKDOWN_MAX_BYTES = 4096;
+/** Smart bot markdown (response_url or the long connection). */
+export const SMART_BOT_MARKDOWN_MAX_BYTES = 20480;
+/** template_card.task_id: at most 128 bytes of 0-9 a-z A-Z _ - @. */
+export const TASK_ID_MAX_BYTES = 128;
 
 export const TRUNCATION_NOTICE = '…（内容过长已截断）';
 
@@ -53,4 +57,31 @@ export function truncateMarkdown(text: string, maxBytes: number, notice = TRUNCA
   const lineEnd = cut.lastIndexOf('\n');
   if (lineEnd >= cut.length * 0.75) return `${cut.slice(0, lineEnd)}\n${notice}`;
   return truncateText(text, maxBytes, notice);
+}
+
+/** A task_id WeCom accepts: other characters become `_`, cut to 128 bytes (every allowed character is one byte). */
+export function safeTaskId(raw: string): string {
+  return raw.replace(/[^0-9A-Za-z_\-@]/g, '_').slice(0, TASK_ID_MAX_BYTES);
+}
+
+/**
+ * The app's and the group robot's markdown as plain text, for readers who see no markdown (units
+ * on 微工作台, WeChat's plugin): bold and quote marks dropped, <font> tags unwrapped, a link as
+ * its text and address.
+ */
+export function markdownToText(markdown: string): string {
+  return markdown
+    .replace(/<font[^>]*>([\s\S]*?)<\/font>/g, '$1')
+    .replace(/\[([^\]]*)\]\(([^)\s]+)\)/g, '$1：$2')
+    .replace(/\*\*([^*]+)\*\*/g, '$1')
+    .replace(/^>\s?/gm, '')
+    .replace(/^#{1,6}\s+/gm, '');
+}
+
+/**
+ * The smart bot renders markdown_v2: it has no <font> colours (they would show as tags), so the
+ * coloured text stays plain; everything else the builders use (bold, quotes, links) reads the same.
+ */
+export function toMarkdownV2(markdown: string): string {
+  return markdown.replace(/<font[^>]*>([\s\S]*?)<\/font>/g, '$1');
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
+import { classifyErrcode, type ErrorKind } from './errcodes';
 
 /**
  * A small typed client for WeCom's server API (base `…/cgi-bin/`), over fetch. It owns the
@@ -40,21 +41,24 @@ export const ERRCODE_NETWORK = -100;
 export const ERRCODE_HTTP = -200;
 export const ERRCODE_BAD_RESPONSE = -300;
 
-/** Codes worth another try after a pause. */
-const RETRYABLE = new Set([-1, 45009, 45033, ERRCODE_NETWORK]);
 /** The access token is invalid or expired: fetch a new one (once) and try again. */
 const TOKEN_INVALID = new Set([40014, 42001]);
 
 export class WeComApiError extends AppError {
+  /** What the failure means for the message (see errcodes.ts); `retryable` is `kind === 'transient'`. */
+  readonly kind: ErrorKind;
+  readonly retryable: boolean;
   constructor(
     readonly errcode: number,
     readonly errmsg: string,
-    readonly retryable: boolean,
+    retryable: boolean,
     readonly path: string,
     readonly httpStatus?: number,
   ) {
     super('wecom', `企业微信接口调用失败（${errcode}）`, { path, errcode, errmsg, httpStatus });
     this.name = 'WeComApiError';
+    this.kind = retryable ? 'transient' : errcode < -1 ? 'final' : classifyErrcode(errcode);
+    this.retryable = this.kind === 'transient';
   }
 }
 
@@ -81,11 +85,13 @@ export type WeComResponse = z.infer<typeof baseResponseSchema>;
 
 const tokenResponseSchema = z.object({ access_token: z.string().min(1), expires_in: z.number().int().positive() });
 
+/** WeCom lists recipients it could not reach as `a|b`, and in some answers as an array. */
+const idList = z.union([z.string(), z.array(z.union([z.string(), z.number()]))]).optional();
 const deliveryResponseSchema = z.object({
-  invaliduser: z.string().optional(),
-  invalidparty: z.string().optional(),
-  invalidtag: z.string().optional(),
-  unlicenseduser: z.string().optional(),
+  invaliduser: idList,
+  invalidparty: idList,
+  invalidtag: idList,
+  unlicenseduser: idList,
   msgid: z.string().optional(),
   response_code: z.string().optional(),
 });
@@ -173,7 +179,8 @@ type Answer = { kind: 'json'; data: WeComResponse } | { kind: 'file'; file: Medi
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const splitIds = (value: string | undefined): string[] => (value ? value.split('|').filter((s) => s !== '') : []);
+const splitIds = (value: string | (string | number)[] | undefined): string[] =>
+  (Array.isArray(value) ? value.map(String) : (value ?? '').split('|')).map((s) => s.trim()).filter((s) => s !== '');
 
 /** `attachment; filename="a.jpg"` or `filename*=UTF-8''%E5%9B%BE.jpg`. */
 function filenameFrom(disposition: string | null): string | undefined {
@@ -253,7 +260,7 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
     if (!parsed.success) throw new WeComApiError(ERRCODE_BAD_RESPONSE, 'response is not an object', false, spec.path, res.status);
     const errcode = parsed.data.errcode ?? 0;
     if (errcode !== 0) {
-      throw new WeComApiError(errcode, parsed.data.errmsg ?? '', RETRYABLE.has(errcode), spec.path, res.status);
+      throw new WeComApiError(errcode, parsed.data.errmsg ?? '', classifyErrcode(errcode) === 'transient', spec.path, res.status);
     }
     return { kind: 'json', data: parsed.data };
   }

@@ -185,6 +185,27 @@ describe('WeCom API client (src/wecom/wecom.client.ts)', () => {
       expect(sleeps).to.deep.equal([]);
     });
 
+    it('says what each refusal means for the message: configuration, content, recipient or final', async () => {
+      tokenOk();
+      const answers: [number, string][] = [
+        [60020, 'configuration'],
+        [48002, 'configuration'],
+        [86008, 'configuration'],
+        [301002, 'configuration'],
+        [42014, 'content'],
+        [45002, 'content'],
+        [82001, 'recipient'],
+        [60140, 'final'],
+      ];
+      for (const [errcode] of answers) nock(BASE).post('/cgi-bin/message/send').query(true).reply(200, { errcode, errmsg: 'refused' });
+      const c = client();
+      for (const [errcode, kind] of answers) {
+        const err = (await c.sendAppMessage({ touser: 'a', msgtype: 'text' }).catch((e: unknown) => e)) as WeComApiError;
+        expect(err, String(errcode)).to.include({ errcode, kind, retryable: false });
+      }
+      expect(sleeps).to.deep.equal([]);
+    });
+
     it('does not retry HTTP 4xx, nor an answer that is not JSON', async () => {
       tokenOk();
       nock(BASE).post('/cgi-bin/message/send').query(true).reply(404, 'not found');
@@ -210,6 +231,16 @@ describe('WeCom API client (src/wecom/wecom.client.ts)', () => {
         agentid: 1000009,
       });
       expect(result).to.deep.equal({ invalidUsers: ['ghost1', 'ghost2'], invalidParties: [], invalidTags: ['7'], unlicensedUsers: [], msgId: 'MSG', responseCode: 'RC' });
+    });
+
+    it('reads undelivered users given as an array too, and the unlicensed ones', async () => {
+      tokenOk();
+      nock(BASE)
+        .post('/cgi-bin/message/send')
+        .query(true)
+        .reply(200, { errcode: 0, errmsg: 'ok', invaliduser: ['ghost1', 'ghost2'], unlicenseduser: ['nolicence'], invalidparty: [3] });
+      const result = await client().sendAppMessage({ touser: 'lisi|ghost1|ghost2|nolicence', msgtype: 'text', text: { content: 'x' } });
+      expect(result).to.deep.include({ invalidUsers: ['ghost1', 'ghost2'], unlicensedUsers: ['nolicence'], invalidParties: ['3'] });
     });
 
     it('updateTemplateCard posts to message/update_template_card with the agent id', async () => {
