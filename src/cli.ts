@@ -1,9 +1,3 @@
-import { divisionTableJson } from '../config/division-table';
-import { workdayCommand } from './calendar/workday.command';
-import { digestCommand } from './digest/digest.command';
-import { remindCommand } from './reminders/remind.command';
-import { routeCommand } from './routing/route.command';
-import { demoCommand } from './simulator/demo.command';
 
 /**
  * `npm run --silent cli -- <command>`: JSON (or Markdown where said) on stdout, a readable
@@ -11,13 +5,15 @@ import { demoCommand } from './simulator/demo.command';
  */
 type Command = (args: string[]) => Promise<unknown>;
 
+// Each command loads only what it uses: `route` answers without the database driver, the web
+// framework or the spreadsheet library, which would be most of its time.
 const commands: Record<string, Command> = {
-  table: async () => divisionTableJson(),
-  workday: workdayCommand,
-  route: routeCommand,
-  demo: demoCommand,
-  remind: remindCommand,
-  digest: digestCommand,
+  table: async () => (await import('../config/division-table')).divisionTableJson(),
+  workday: async (args) => (await import('./calendar/workday.command')).workdayCommand(args),
+  route: async (args) => (await import('./routing/route.command')).routeCommand(args),
+  demo: async (args) => (await import('./simulator/demo.command')).demoCommand(args),
+  remind: async (args) => (await import('./reminders/remind.command')).remindCommand(args),
+  digest: async (args) => (await import('./digest/digest.command')).digestCommand(args),
 };
 
 const usage = `用法 / usage: npm run --silent cli -- <命令>

@@ -19,8 +19,9 @@ export interface EmbeddedDatabase {
 type Say = (message: string) => void;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const projectRoot = path.resolve(here, '..', '..');
-const ferretSourceDir = path.join(here, 'ferretdb');
+// src/db, or dist/src/db in the compiled build: the Go sources and the cache stay in the project.
+const projectRoot = path.resolve(here, '..', '..', ...(path.basename(path.resolve(here, '..', '..')) === 'dist' ? ['..'] : []));
+const ferretSourceDir = path.join(projectRoot, 'src', 'db', 'ferretdb');
 const ferretCache = path.join(projectRoot, 'node_modules', '.cache', 'ferretdb');
 /** Named after the patch below, so a binary built without it is not taken for one built with it. */
 const ferretBinary = path.join(ferretCache, 'ferretdb-embedded-idfix1');
