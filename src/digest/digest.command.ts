@@ -1,6 +1,7 @@
 import { parseNowArg, runAt } from '../cli/domain';
 import { leadersRecipient } from '../reminders/recipients';
 import { ROBOT_MARKDOWN_MAX_BYTES } from '../wecom/limits';
+import { markupOf } from '../wecom/markup';
 import { leadersDigest } from './digest.messages';
 import { collectDigest, sendDigestNow } from './digest.service';
 
@@ -14,7 +15,8 @@ export async function digestCommand(args: string[]): Promise<string> {
   const { now, flags } = parseNowArg(args, USAGE, ['--send']);
   const { result, delivery } = await runAt(now, async (domain) => {
     const data = await collectDigest(domain, now);
-    const markdown = leadersDigest(data, leadersRecipient(domain)?.maxBytes ?? ROBOT_MARKDOWN_MAX_BYTES);
+    const leaders = leadersRecipient(domain);
+    const markdown = leadersDigest(data, leaders?.maxBytes ?? ROBOT_MARKDOWN_MAX_BYTES, leaders ? markupOf(leaders.destination.kind, 'markdown') : 'robot');
     const sent = flags.has('--send') ? await sendDigestNow(domain, now, data) : [];
     return { markdown, sent };
   }, { deliver: flags.has('--send') });

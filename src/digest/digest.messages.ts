@@ -2,6 +2,7 @@ import { STATUS_LABEL, type FindingStatus } from '../findings/finding.model';
 import { formatDate, formatTime } from '../findings/messages';
 import { weekdayOf } from '../calendar/zoned-time';
 import { fitWithin, overdueDuration, villageAndSummary } from '../reminders/reminder.messages';
+import { inertText, type MarkdownDialect } from '../wecom/markup';
 
 /** The words of the daily digests: the leaders' overview and each unit's own list. */
 
@@ -72,12 +73,13 @@ export function onTimeRate(data: Pick<DigestData, 'closed' | 'closedOnTime'>): s
   return `${Math.round((data.closedOnTime / data.closed) * 100)}%（${data.closedOnTime}/${data.closed}）`;
 }
 
-function rowsLine(rows: CountRow[]): string {
-  return rows.map((r) => `${r.name} ${r.open}/${r.overdue > 0 ? warn(String(r.overdue)) : '0'}`).join('，');
+function rowsLine(rows: CountRow[], dialect: MarkdownDialect): string {
+  return rows.map((r) => `${inertText(r.name, dialect)} ${r.open}/${r.overdue > 0 ? warn(String(r.overdue)) : '0'}`).join('，');
 }
 
-/** The leaders' digest, within `maxBytes` (the overdue list is shortened first). */
-export function leadersDigest(data: DigestData, maxBytes: number): string {
+/** The leaders' digest, within `maxBytes` (the overdue list is shortened first); names and reports inert in `dialect`. */
+export function leadersDigest(data: DigestData, maxBytes: number, dialect: MarkdownDialect): string {
+  const inert = (s: string): string => inertText(s, dialect);
   const s = data.byStatus;
   const head = [
     `**${data.town}“回头看”每日简报** ${dayLabel(data.date)}`,
@@ -87,8 +89,8 @@ export function leadersDigest(data: DigestData, maxBytes: number): string {
     `> 按期办结率 **${onTimeRate(data)}**`,
   ];
   const tables = [
-    ...(data.byUnit.length ? ['', '**各部门**（未办结/超期）', rowsLine(data.byUnit)] : ['', '各部门均无未办结问题。']),
-    ...(data.byDistrict.length ? ['**各管区**（未办结/超期）', rowsLine(data.byDistrict)] : []),
+    ...(data.byUnit.length ? ['', '**各部门**（未办结/超期）', rowsLine(data.byUnit, dialect)] : ['', '各部门均无未办结问题。']),
+    ...(data.byDistrict.length ? ['**各管区**（未办结/超期）', rowsLine(data.byDistrict, dialect)] : []),
   ];
   const notice = data.notice ? ['', `> 注意：${data.notice}`] : [];
   return fitWithin(maxBytes, data.overdue.length, (n) => {
@@ -98,7 +100,7 @@ export function leadersDigest(data: DigestData, maxBytes: number): string {
           `**超期问题**（按时限先后${n < data.overdueCount ? `，前 ${n} 件` : ''}）`,
           ...data.overdue
             .slice(0, n)
-            .map((f, i) => `${i + 1}. 第 ${f.no} 号 ${f.unit} ${villageAndSummary(f.village, f.text, 16)}：${STATUS_LABEL[f.status]}，超期 ${overdueDuration(f.overdueHours ?? 0, data.dayHours, 'dayEnd')}`),
+            .map((f, i) => `${i + 1}. 第 ${f.no} 号 ${inert(f.unit)} ${inert(villageAndSummary(f.village, f.text, 16))}：${STATUS_LABEL[f.status]}，超期 ${overdueDuration(f.overdueHours ?? 0, data.dayHours, 'dayEnd')}`),
           ...(data.overdueCount > n ? [`……另有 ${data.overdueCount - n} 件`] : []),
         ]
       : [];
@@ -113,12 +115,12 @@ function itemState(f: DigestItem, dayHours: number): string {
 }
 
 /** A unit's own digest: its work in hand, overdue first, and the replies that move it on. */
-export function unitDigest(data: DigestData, unit: DigestData['units'][number], maxBytes: number): string {
-  const title = `**【今日待办】${unit.name} ${unit.count} 件未办结**${unit.overdue ? `，其中${warn(`超期 ${unit.overdue} 件`)}` : ''}（${dayLabel(data.date)}）`;
+export function unitDigest(data: DigestData, unit: DigestData['units'][number], maxBytes: number, dialect: MarkdownDialect): string {
+  const title = `**【今日待办】${inertText(unit.name, dialect)} ${unit.count} 件未办结**${unit.overdue ? `，其中${warn(`超期 ${unit.overdue} 件`)}` : ''}（${dayLabel(data.date)}）`;
   return fitWithin(maxBytes, unit.items.length, (n) =>
     [
       title,
-      ...unit.items.slice(0, n).map((f, i) => `${i + 1}. **第 ${f.no} 号** ${villageAndSummary(f.village, f.text, 18)}｜${STATUS_LABEL[f.status]}｜${itemState(f, data.dayHours)}`),
+      ...unit.items.slice(0, n).map((f, i) => `${i + 1}. **第 ${f.no} 号** ${inertText(villageAndSummary(f.village, f.text, 18), dialect)}｜${STATUS_LABEL[f.status]}｜${itemState(f, data.dayHours)}`),
       ...(unit.count > n ? [`……另有 ${unit.count - n} 件`] : []),
       '签收回复“签收 编号”，整改后回复“整改完成 编号 情况说明”。',
       `[进度看板](${data.dashboard})`,

@@ -6,6 +6,7 @@ import type { OpenFinding } from '../findings/finding-views';
 import { STATUSES, type FindingStatus } from '../findings/finding.model';
 import { leadersRecipient, unitRecipient, type Recipient } from '../reminders/recipients';
 import { leadersDigest, unitDigest, UNIT_DIGEST_CAP, OVERDUE_CAP, type DigestData, type DigestItem } from './digest.messages';
+import { markupOf } from '../wecom/markup';
 
 /**
  * The daily digest: for the leaders, the whole picture; for each unit with open work, its own
@@ -124,12 +125,12 @@ export interface DigestMessage {
 export function digestMessages(ctx: DomainContext, data: DigestData, keyPrefix: string): { recipient: Recipient; message: DigestMessage }[] {
   const result: { recipient: Recipient; message: DigestMessage }[] = [];
   const leaders = leadersRecipient(ctx);
-  if (leaders) result.push({ recipient: leaders, message: { to: leaders.key, dedupeKey: `${keyPrefix}:leaders`, content: leadersDigest(data, leaders.maxBytes) } });
+  if (leaders) result.push({ recipient: leaders, message: { to: leaders.key, dedupeKey: `${keyPrefix}:leaders`, content: leadersDigest(data, leaders.maxBytes, markupOf(leaders.destination.kind, 'markdown')) } });
   else ctx.logger.warn('组织文件未配置 digest.target，且无法给领导发应用消息：领导简报未发送');
   for (const unit of data.units) {
     const r = unitRecipient(ctx, unit.name);
     if (!r) continue;
-    result.push({ recipient: r, message: { to: r.key, dedupeKey: `${keyPrefix}:${r.key}`, content: unitDigest(data, unit, r.maxBytes) } });
+    result.push({ recipient: r, message: { to: r.key, dedupeKey: `${keyPrefix}:${r.key}`, content: unitDigest(data, unit, r.maxBytes, markupOf(r.destination.kind, 'markdown')) } });
   }
   return result;
 }

@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import { evidenceRequiredBeforeClose, missingEvidence } from '../evidence/evidence.policy';
 import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
 import type { RouteResult } from '../routing/router';
+import { markupOf, type MarkdownDialect } from '../wecom/markup';
 import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
 import type { Finding } from './finding.repository';
 import { refusal, RULES, type Action } from './lifecycle';
@@ -67,7 +68,8 @@ export async function tell(
   await ctx.outbox.enqueue({ dedupeKey, destination, message, label: dedupeKey.split(':').slice(0, 2).join(' ') });
 }
 
-async function tellUnit(ctx: DomainContext, unitName: string, dedupeKey: string, content: string, mentionMembers: boolean): Promise<void> {
+/** A markdown message to a unit's group; `content` is given the dialect its destination reads, for what people wrote in it. */
+async function tellUnit(ctx: DomainContext, unitName: string, dedupeKey: string, content: (dialect: MarkdownDialect) => string, mentionMembers: boolean): Promise<void> {
   const unit = ctx.directory.unit(unitName);
   if (!unit) {
     ctx.logger.warn({ unit: unitName }, '组织文件中没有该单位，消息未发送');
@@ -75,7 +77,8 @@ async function tellUnit(ctx: DomainContext, unitName: string, dedupeKey: string,
   }
   const destination = unitDestination(unit.target);
   const mentions = mentionMembers && destination.kind === 'webhook' ? unit.members : [];
-  const body = mentions.length ? `${content}\n${mentions.map((m) => `<@${m}>`).join(' ')}` : content;
+  const markdown = content(markupOf(destination.kind, 'markdown'));
+  const body = mentions.length ? `${markdown}\n${mentions.map((m) => `<@${m}>`).join(' ')}` : markdown;
   await ctx.outbox.enqueue({ dedupeKey, destination, message: { type: 'markdown', content: body, mentions }, label: dedupeKey.split(':').slice(0, 2).join(' ') });
 }
 
@@ -179,7 +182,7 @@ async function announceDispatch(ctx: DomainContext, f: Finding): Promise<void> {
   const key = `dispatch:${f.no}:v${f.version}`;
   for (const [i, unit] of f.departments.entries()) {
     const role = i === 0 ? 'lead' : 'assist';
-    await tellUnit(ctx, unit, `${key}:${unit}`, text.dispatchMarkdown(f, unit, role, ctx.directory, { finding: ctx.links.finding(f.no) }), role === 'lead');
+    await tellUnit(ctx, unit, `${key}:${unit}`, (dialect) => text.dispatchMarkdown(f, unit, role, ctx.directory, { finding: ctx.links.finding(f.no) }, dialect), role === 'lead');
   }
   const districtTask = f.task !== null && isDistrictTask(f.task);
   const cadre = districtTask ? f.cadre : null;
@@ -266,7 +269,7 @@ async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, 
     case 'close':
     case 'reject':
     case 'cancel':
-      if (before.departments[0]) await tellUnit(ctx, before.departments[0], `${key}:${before.departments[0]}`, text.groupStatusNotice(f, action, actor, note, ctx.directory), action === 'reject');
+      if (before.departments[0]) await tellUnit(ctx, before.departments[0], `${key}:${before.departments[0]}`, (dialect) => text.groupStatusNotice(f, action, actor, note, ctx.directory, dialect), action === 'reject');
       if (action === 'cancel' && f.reporter !== actor) {
         await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: `您报告的第 ${f.no} 号问题已被 ${ctx.directory.displayName(actor)} 撤销。` }, f.replyTo as ReplyTo | null);
       }
@@ -316,7 +319,7 @@ export async function reroute(ctx: DomainContext, no: number, choice: string, ac
     await ctx.corrections.record({ text: f.text, task: route.task, item: route.item ?? '', findingNo: no, by: actor, at: now });
   }
   if (f.departments[0] && f.departments[0] !== updated.departments[0] && f.status !== 'triage') {
-    await tellUnit(ctx, f.departments[0], `reroute:${no}:v${updated.version}:${f.departments[0]}`, `第 ${no} 号问题已改派给 ${updated.departments.join('、')}，本单位无需再办理。`, false);
+    await tellUnit(ctx, f.departments[0], `reroute:${no}:v${updated.version}:${f.departments[0]}`, () => `第 ${no} 号问题已改派给 ${updated.departments.join('、')}，本单位无需再办理。`, false);
   }
   await announceDispatch(ctx, updated);
   if (updated.reporter !== actor) {

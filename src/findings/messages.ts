@@ -4,6 +4,7 @@ import utc from 'dayjs/plugin/utc.js';
 import { DISTRICT_RESPONSIBILITY, findItem, getTask, isDistrictTask, isTaskNo } from '../../config/division-table';
 import type { Directory } from '../org/directory';
 import { describeTarget } from '../routing/router';
+import { inertText, type MarkdownDialect } from '../wecom/markup';
 import { STATUS_LABEL, type FindingStatus } from './finding.model';
 import type { Finding } from './finding.repository';
 
@@ -82,16 +83,18 @@ export function triageCard(f: Finding, directory: Directory): Record<string, unk
   };
 }
 
-export function dispatchMarkdown(f: Finding, unit: string, role: 'lead' | 'assist', directory: Directory, links: { finding: string }): string {
+/** The unit group's 【交办】/【配合】 message; what people wrote (the report, names, the village) made inert in `dialect`. */
+export function dispatchMarkdown(f: Finding, unit: string, role: 'lead' | 'assist', directory: Directory, links: { finding: string }, dialect: MarkdownDialect): string {
+  const inert = (s: string): string => inertText(s, dialect);
   const header = role === 'lead' ? `**【交办】第 ${f.no} 号问题**` : `**【配合】第 ${f.no} 号问题**（${f.departments[0]} 牵头）`;
   const lines = [
     header,
     `> 归类：${itemLabel(f.task, f.item)}`,
-    f.village ? `> 村：${f.village}${f.cadre ? `（包村干部 ${directory.displayName(f.cadre)}）` : ''}` : null,
-    `> 报告人：${directory.displayName(f.reporter)}`,
+    f.village ? `> 村：${inert(f.village)}${f.cadre ? `（包村干部 ${inert(directory.displayName(f.cadre))}）` : ''}` : null,
+    `> 报告人：${inert(directory.displayName(f.reporter))}`,
     `> 整改时限：<font color="warning">${formatDate(f.deadline)}</font>`,
     '',
-    summary(f.text, 300),
+    inert(summary(f.text, 300)),
     '',
     role === 'lead'
       ? `请 ${unit} 回复“签收 ${f.no}”；整改后回复“整改完成 ${f.no} 情况说明”。不属于本单位请回复“退回 ${f.no} 原因”。`
@@ -157,14 +160,16 @@ export function returnedNotice(f: Finding, by: string, reason: string, directory
   return `第 ${f.no} 号问题被 ${directory.displayName(by)} 退回：${reason}\n原归类 ${itemLabel(f.task, f.item)}。请镇领导回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）或“改派 ${f.no} #任务号”重新分派。`;
 }
 
-export function groupStatusNotice(f: Finding, action: 'close' | 'reject' | 'cancel', by: string, note: string, directory: Directory): string {
+/** What the unit's group is told when a finding is closed, rejected or cancelled; names and the reason made inert in `dialect`. */
+export function groupStatusNotice(f: Finding, action: 'close' | 'reject' | 'cancel', by: string, note: string, directory: Directory, dialect: MarkdownDialect): string {
+  const name = inertText(directory.displayName(by), dialect);
   switch (action) {
     case 'close':
-      return `第 ${f.no} 号问题已由 ${directory.displayName(by)} 销号，感谢配合。`;
+      return `第 ${f.no} 号问题已由 ${name} 销号，感谢配合。`;
     case 'reject':
-      return `**第 ${f.no} 号问题整改反馈被驳回**\n> ${note}\n请继续整改，完成后再次回复“整改完成 ${f.no} 情况说明”。`;
+      return `**第 ${f.no} 号问题整改反馈被驳回**\n> ${inertText(note, dialect)}\n请继续整改，完成后再次回复“整改完成 ${f.no} 情况说明”。`;
     case 'cancel':
-      return `第 ${f.no} 号问题已由 ${directory.displayName(by)} 撤销，无需再办理。`;
+      return `第 ${f.no} 号问题已由 ${name} 撤销，无需再办理。`;
   }
 }
 

@@ -11,6 +11,7 @@ import {
   truncateMarkdown,
   truncateText,
 } from '../wecom/limits';
+import { inertText } from '../wecom/markup';
 import type { DeliveryResult, WeComClient } from '../wecom/wecom.client';
 import type { Destination, OutboundMessage } from './outbox.model';
 import type { Transport, UnreachedMember } from './outbox';
@@ -65,8 +66,13 @@ export function createWeComTransport(client: WeComClient, options: TransportOpti
     }
   };
 
+  // The smart bot sends markdown_v2 only: a text message (or a card's text) has no markup of its
+  // own, so all of it is made inert, or a reason or note quoted in it would render.
   const smartBotMarkdown = (message: OutboundMessage): string =>
-    truncateMarkdown(toMarkdownV2(message.type === 'card' ? message.fallback : message.content), SMART_BOT_MARKDOWN_MAX_BYTES);
+    truncateMarkdown(
+      message.type === 'markdown' ? toMarkdownV2(message.content) : inertText(message.type === 'card' ? message.fallback : message.content, 'bot'),
+      SMART_BOT_MARKDOWN_MAX_BYTES,
+    );
 
   return async (destination: Destination, message: OutboundMessage) => {
     const plain = options.plainText?.(destination) ?? false;

@@ -1,5 +1,6 @@
 import { formatDate, formatTime, summary } from '../findings/messages';
 import { truncateMarkdown, utf8ByteLength } from '../wecom/limits';
+import { inertText, type Markup } from '../wecom/markup';
 import type { ReminderFinding, SlotDue } from './reminder.rules';
 
 /** The words of reminders: one short message per recipient, each line a finding and the exact reply to send. */
@@ -43,24 +44,24 @@ export function villageAndSummary(village: string | null, text: string, max: num
   return village && !body.startsWith(village) ? `${village} ${body}` : body;
 }
 
-/** "1. 第 12 号 东岭村王某某家吃水困难…" */
-function head(i: number, f: ReminderItem['finding'], markdown: boolean): string {
-  const no = markdown ? `**第 ${f.no} 号**` : `第 ${f.no} 号`;
-  return `${i}. ${no} ${villageAndSummary(f.village, f.text, 18)}`;
+/** "1. 第 12 号 东岭村王某某家吃水困难…", the report's words inert in the message's markup. */
+function head(i: number, f: ReminderItem['finding'], markup: Markup): string {
+  const no = markup !== 'text' ? `**第 ${f.no} 号**` : `第 ${f.no} 号`;
+  return `${i}. ${no} ${inertText(villageAndSummary(f.village, f.text, 18), markup)}`;
 }
 
-function warn(text: string, markdown: boolean): string {
-  return markdown ? `<font color="warning">${text}</font>` : text;
+function warn(text: string, markup: Markup): string {
+  return markup !== 'text' ? `<font color="warning">${text}</font>` : text;
 }
 
 /** What the responsible unit (or 包村干部, reporter, leaders) is asked to do, with the reply to send. */
-export function actLine(i: number, item: ReminderItem, dayHours: number, markdown: boolean, unitOf: (f: ReminderItem['finding']) => string): string {
+export function actLine(i: number, item: ReminderItem, dayHours: number, markup: Markup, unitOf: (f: ReminderItem['finding']) => string): string {
   const { due, finding: f } = item;
   const dur = (h: number): string => workingDuration(h, dayHours);
   let detail: string;
   switch (due.kind) {
     case 'accept': {
-      const over = item.overdueHours !== null ? `，${warn(`已超期 ${overdueDuration(item.overdueHours, dayHours)}`, markdown)}` : '';
+      const over = item.overdueHours !== null ? `，${warn(`已超期 ${overdueDuration(item.overdueHours, dayHours)}`, markup)}` : '';
       detail = `交办 ${dur(due.hours)}未签收${over}。回复“签收 ${f.no}”`;
       break;
     }
@@ -68,20 +69,20 @@ export function actLine(i: number, item: ReminderItem, dayHours: number, markdow
       detail =
         due.slot === 'due'
           ? `今天 ${formatTime(f.deadline).split(' ')[1]} 到期。完成后回复“整改完成 ${f.no} 情况说明”`
-          : `${warn(`已超期 ${overdueDuration(due.hours, dayHours)}`, markdown)}（时限 ${formatDate(f.deadline)}）。完成后回复“整改完成 ${f.no} 情况说明”`;
+          : `${warn(`已超期 ${overdueDuration(due.hours, dayHours)}`, markup)}（时限 ${formatDate(f.deadline)}）。完成后回复“整改完成 ${f.no} 情况说明”`;
       break;
     case 'confirm':
-      detail = `${unitOf(f)} ${formatTime(f.rectifiedAt)} 反馈整改完成，已等 ${dur(due.hours)}。属实回复“销号 ${f.no}”，未到位回复“驳回 ${f.no} 原因”`;
+      detail = `${inertText(unitOf(f), markup)} ${formatTime(f.rectifiedAt)} 反馈整改完成，已等 ${dur(due.hours)}。属实回复“销号 ${f.no}”，未到位回复“驳回 ${f.no} 原因”`;
       break;
     case 'triage':
       detail = `待分派 ${dur(due.hours)}。回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）`;
       break;
   }
-  return `${head(i, f, markdown)}：${detail}`;
+  return `${head(i, f, markup)}：${detail}`;
 }
 
 /** What the leaders (or, for tasks 1-2, the 管区) are told when reminders went unheeded. */
-export function escalationLine(i: number, item: ReminderItem, dayHours: number, markdown: boolean, unitOf: (f: ReminderItem['finding']) => string, nameOf: (userid: string) => string): string {
+export function escalationLine(i: number, item: ReminderItem, dayHours: number, markup: Markup, unitOf: (f: ReminderItem['finding']) => string, nameOf: (userid: string) => string): string {
   const { due, finding: f } = item;
   const dur = (h: number): string => workingDuration(h, dayHours);
   let state: string;
@@ -93,13 +94,13 @@ export function escalationLine(i: number, item: ReminderItem, dayHours: number, 
       state = due.slot === 'due' ? '今天到期仍未整改完成' : `超期 ${overdueDuration(due.hours, dayHours)}未整改完成`;
       break;
     case 'confirm':
-      state = `整改完成 ${dur(due.hours)}，待报告人 ${nameOf(f.reporter)} 销号`;
+      state = `整改完成 ${dur(due.hours)}，待报告人 ${inertText(nameOf(f.reporter), markup)} 销号`;
       break;
     case 'triage':
       state = `待分派 ${dur(due.hours)}`;
       break;
   }
-  return `${head(i, f, markdown)}：${unitOf(f)}，${warn(state, markdown)}，已催办 ${item.sent ?? due.count} 次`;
+  return `${head(i, f, markup)}：${inertText(unitOf(f), markup)}，${warn(state, markup)}，已催办 ${item.sent ?? due.count} 次`;
 }
 
 /** A message lists at most this many findings per section, then "……另有 N 件". */

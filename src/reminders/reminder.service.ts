@@ -3,6 +3,7 @@ import { isDistrictTask, isTaskNo } from '../../config/division-table';
 import { createWorkingTimeline, type WorkingTimeline } from '../calendar/working-timeline';
 import type { DomainContext } from '../context';
 import type { OpenFinding } from '../findings/finding-views';
+import { markupOf } from '../wecom/markup';
 import { leadersRecipient, personRecipient, responsibleRecipient, unitRecipient, type Recipient } from './recipients';
 import { createReminderRecords, type ReminderRecord, type ReminderRecords } from './reminder-record.model';
 import { actLine, composeReminder, escalationLine, REMINDER_LIST_CAP, type ReminderItem, type ReminderSection } from './reminder.messages';
@@ -110,13 +111,14 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
   const nameOf = (userid: string): string => ctx.directory.displayName(userid);
 
   for (const { to, act, escalated, sections: planSections } of planned) {
+    const markup = markupOf(to.destination.kind, to.format);
     const markdown = to.format === 'markdown';
     const sections: ReminderSection[] = planSections.map((sec) => ({
       title: sec.title,
       total: sec.plans.length,
       lines: sec.plans
         .slice(0, REMINDER_LIST_CAP)
-        .map((p, i) => (sec.escalation ? escalationLine(i + 1, item(p), timeline.dayHours, markdown, unitOf, nameOf) : actLine(i + 1, item(p), timeline.dayHours, markdown, unitOf))),
+        .map((p, i) => (sec.escalation ? escalationLine(i + 1, item(p), timeline.dayHours, markup, unitOf, nameOf) : actLine(i + 1, item(p), timeline.dayHours, markup, unitOf))),
     }));
     const content = composeReminder(sections, { markdown, dashboard: ctx.links.dashboard(), mentions: act.length ? to.mentions : [], maxBytes: to.maxBytes });
     const keys = [...act.map((p) => slotKey(p.due)), ...escalated.map((p) => escalationKey(p.due))].sort();

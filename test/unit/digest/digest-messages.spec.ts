@@ -41,21 +41,21 @@ function data(over: Partial<DigestData> = {}): DigestData {
 
 describe('digest messages', () => {
   it('keeps the leaders\' digest within a robot\'s 4096 bytes by listing fewer overdue findings', () => {
-    const text = leadersDigest(data(), ROBOT_MARKDOWN_MAX_BYTES);
+    const text = leadersDigest(data(), ROBOT_MARKDOWN_MAX_BYTES, 'robot');
     expect(utf8ByteLength(text)).to.be.at.most(ROBOT_MARKDOWN_MAX_BYTES);
     expect(text).to.contain('按期办结率 **91%（731/800）**').and.to.contain('……另有').and.to.contain('注意：2027 年').and.to.contain('第39管区');
     // The same digest to a person through the app gets half the room, and still fits.
-    expect(utf8ByteLength(leadersDigest(data(), 2048))).to.be.at.most(2048);
+    expect(utf8ByteLength(leadersDigest(data(), 2048, 'app'))).to.be.at.most(2048);
   });
 
   it('lists all overdue findings when they fit', () => {
-    const text = leadersDigest(data({ byDistrict: [], overdueCount: 3, overdue: [item(1), item(2), item(3)] }), ROBOT_MARKDOWN_MAX_BYTES);
+    const text = leadersDigest(data({ byDistrict: [], overdueCount: 3, overdue: [item(1), item(2), item(3)] }), ROBOT_MARKDOWN_MAX_BYTES, 'robot');
     expect(text).to.contain('**超期问题**（按时限先后）').and.to.contain('3. 第 3 号').and.not.to.contain('另有');
   });
 
   it('keeps a unit\'s digest within its limit and says how many more there are', () => {
     const d = data();
-    const text = unitDigest(d, d.units[0]!, 2048);
+    const text = unitDigest(d, d.units[0]!, 2048, 'app');
     expect(utf8ByteLength(text)).to.be.at.most(2048);
     expect(text).to.contain('【今日待办】农业服务站 60 件未办结').and.to.match(/……另有 \d+ 件/);
   });
