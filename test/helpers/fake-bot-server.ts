@@ -1,4 +1,5 @@
 import { WebSocketServer, type WebSocket } from 'ws';
+import { startTestService, type TestService } from './service';
 
 /** A stand-in for WeCom's long-connection server: authenticates the bot, pushes frames, records what it sends. */
 export async function startFakeBotServer() {
@@ -42,4 +43,14 @@ export async function until(check: () => boolean | Promise<boolean>, ms = 5000):
     if (Date.now() > end) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export type FakeBotServer = Awaited<ReturnType<typeof startFakeBotServer>>;
+
+/** The service with its smart bot on a long connection to a fake server, once the bot has authenticated. */
+export async function startServiceWithBot(): Promise<{ server: FakeBotServer; t: TestService }> {
+  const server = await startFakeBotServer();
+  const t = await startTestService({ env: { WECOM_BOT_ID: 'bot-yaocun', WECOM_BOT_SECRET: 'bot-secret', WECOM_BOT_WS_URL: server.url } });
+  await until(() => server.auths.length > 0);
+  return { server, t };
 }

@@ -1,16 +1,13 @@
 import { expect } from 'chai';
-import { startFakeBotServer, until } from '../../helpers/fake-bot-server';
+import { startServiceWithBot, until, type FakeBotServer } from '../../helpers/fake-bot-server';
 import { startTestService, type TestService } from '../../helpers/service';
 import { botTextJson, signedBotCallback, TEST_BOT } from '../../helpers/wecom-signer';
 
 describe('smart bot over the long connection (fake WeCom WebSocket server)', () => {
-  let server: Awaited<ReturnType<typeof startFakeBotServer>>;
+  let server: FakeBotServer;
   let t: TestService;
-
   beforeEach(async () => {
-    server = await startFakeBotServer();
-    t = await startTestService({ env: { WECOM_BOT_ID: 'bot-yaocun', WECOM_BOT_SECRET: 'bot-secret', WECOM_BOT_WS_URL: server.url } });
-    await until(() => server.auths.length > 0);
+    ({ server, t } = await startServiceWithBot());
   });
   afterEach(async () => {
     await t.stop();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startFakeBotServer, until } from '../../helpers/fake-bot-server';
+import { startServiceWithBot, until, type FakeBotServer } from '../../helpers/fake-bot-server';
 import type { Received } from '../../helpers/fake-wecom';
 import { startTestService, type TestService } from '../../helpers/service';
 
@@ -99,12 +99,10 @@ describe('what people write reaches WeCom inert (app and group robot)', () => {
 });
 
 describe('what people write reaches WeCom inert (smart bot, markdown_v2)', () => {
-  let server: Awaited<ReturnType<typeof startFakeBotServer>>;
+  let server: FakeBotServer;
   let t: TestService;
   beforeEach(async () => {
-    server = await startFakeBotServer();
-    t = await startTestService({ env: { WECOM_BOT_ID: 'bot-yaocun', WECOM_BOT_SECRET: 'bot-secret', WECOM_BOT_WS_URL: server.url } });
-    await until(() => server.auths.length > 0);
+    ({ server, t } = await startServiceWithBot());
   });
   afterEach(async () => {
     await t.stop();
