@@ -119,7 +119,8 @@ export function createSessionManager(options: { secret: Buffer; clock: Clock; ma
     },
 
     beginOAuth(ctx, next) {
-      const state = b64(randomBytes(16));
+      // WeCom takes a state of a-zA-Z0-9 only, at most 128 bytes: hex, 32 characters.
+      const state = randomBytes(16).toString('hex');
       const exp = options.clock.now().getTime() + OAUTH_MAX_AGE_MS;
       ctx.cookies.set(OAUTH_COOKIE, seal('oauth', { s: state, n: safeNext(next), e: exp }), cookieOptions(ctx, OAUTH_MAX_AGE_MS, '/auth'));
       return state;

@@ -22,8 +22,14 @@ export interface CallbackRouterDeps {
   app?: { token: string; encodingAesKey: string; corpId: string };
   /** Smart-bot URL callback (WECOM_BOT_TOKEN, WECOM_BOT_ENCODING_AES_KEY); absent: 404. */
   bot?: { token: string; encodingAesKey: string; botName?: string };
-  /** Persists the event (the inbox). Throws when it cannot store it: the answer is then 503. */
+  /**
+   * Persists the event (the inbox). Throws when it cannot store it: it is tried again for
+   * `storeRetryMs`, then the connection is closed without an answer, which WeCom retries (it is
+   * not documented to retry an error status).
+   */
   accept(event: InboundEvent): Promise<void>;
+  /** Default 4 s: inside WeCom's 5 s wait for an answer. */
+  storeRetryMs?: number;
   clock: Clock;
   logger: Logger;
   /** Defaults to 64 KB; WeCom's callbacks are a few KB at most. */
@@ -85,6 +91,24 @@ export function createWeComCallbackRouter(deps: CallbackRouterDeps): Router {
 
   const log = (ctx: Context): Logger => (ctx.state.log as Logger | undefined) ?? deps.logger;
 
+  const storeRetryMs = deps.storeRetryMs ?? 4_000;
+  /** Stores the event, trying again for a few seconds while the database is away; false if it never could. */
+  const store = async (event: InboundEvent): Promise<boolean> => {
+    const until = performance.now() + storeRetryMs;
+    for (let pause = 100; ; pause = Math.min(pause * 2, 1_000)) {
+      try {
+        await deps.accept(event);
+        return true;
+      } catch (err) {
+        if (performance.now() + pause > until) {
+          deps.logger.warn({ err, deliveryKey: event.deliveryKey }, 'inbox write failed');
+          return false;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
+  };
+
   /** URL verification: answer the decrypted echostr, bare, as text/plain. */
   const verifyUrl = (channel: Channel | undefined) => async (ctx: Context) => {
     const ch = configured(channel);
@@ -113,11 +137,12 @@ export function createWeComCallbackRouter(deps: CallbackRouterDeps): Router {
     }
     const event = ch.parse(ch.crypto.decrypt(encrypt));
     const about = { channel: ch.name, deliveryKey: event.deliveryKey, kind: event.kind };
-    try {
-      await deps.accept(event);
-    } catch (err) {
-      log(ctx).error({ ...about, err }, 'wecom callback not stored');
-      throw new AppError('unavailable', '暂时无法处理，请稍后重试', err);
+    if (!(await store(event))) {
+      log(ctx).error(about, '回调未能存入收件箱（数据库不可用），已断开连接，企业微信会重发');
+      // No answer at all: WeCom retries a callback that timed out or whose connection broke.
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return;
     }
     // What the event led to is logged when it is processed; its arrival only when asked for.
     if (deps.logger.isLevelEnabled('debug')) log(ctx).debug(about, 'wecom callback accepted');

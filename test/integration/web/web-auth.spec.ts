@@ -31,7 +31,7 @@ describe('web sign-in: WeCom OAuth sessions, the admin token, and refusals', () 
       expect(q.get('scope')).to.equal('snsapi_base');
       expect(q.get('response_type')).to.equal('code');
       expect(q.get('redirect_uri')).to.equal(`${t.base}/auth/wecom`);
-      expect(q.get('state')).to.match(/^[A-Za-z0-9_-]{16,}$/);
+      expect(q.get('state')).to.match(/^[A-Za-z0-9]{16,128}$/); // WeCom's rule for state
       // The state is remembered in a signed, HTTP-only cookie for the way back.
       const setCookie = res.headers.getSetCookie().join('\n');
       expect(setCookie).to.match(/hk_oauth=[^;]+;.*httponly/i).and.to.match(/samesite=lax/i);
@@ -153,7 +153,7 @@ describe('web sign-in in simulator mode: the member picker stands in for WeCom�
     expect(first.status).to.equal(302);
     const picker = new URL(first.headers.get('location')!);
     expect(`${picker.origin}${picker.pathname}`).to.equal(`${s.base}/sim/connect/oauth2/authorize`);
-    expect(picker.searchParams.get('state')).to.match(/^[A-Za-z0-9_-]{16,}$/);
+    expect(picker.searchParams.get('state')).to.match(/^[A-Za-z0-9]{16,128}$/);
     const page = await (await fetch(picker)).text();
     expect(page).to.contain('王振');
     const pick = /href="([^"]*userid=wangzhen[^"]*)"/.exec(page)![1]!.replace(/&amp;/g, '&');

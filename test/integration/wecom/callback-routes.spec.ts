@@ -231,13 +231,28 @@ describe('WeCom callback routes (real Koa app on port 0)', () => {
       expect(accepted).to.deep.equal([]);
     });
 
-    it('answers 503 when the event cannot be stored, so WeCom may try again', async () => {
-      await start();
+    it('keeps trying to store the event for a while, then closes the connection without an answer (WeCom retries that)', async () => {
+      await start({ storeRetryMs: 400 });
       failAccept = true;
       const signed = signedAppCallback({ ...TEST_APP, xml: appTextXml({ from: 'lisi', content: 'x', msgId: '1', createTime: NOW }), timestamp: TS });
+      const started = Date.now();
+      const outcome = await post('/wecom/callback', signed.query, signed.body).then(
+        (res) => `answered ${res.status}`,
+        () => 'no answer',
+      );
+      expect(outcome).to.equal('no answer');
+      expect(Date.now() - started).to.be.at.least(300);
+      expect(accepted).to.deep.equal([]);
+    });
+
+    it('answers 200 when the store works again within that while', async () => {
+      await start({ storeRetryMs: 3_000 });
+      failAccept = true;
+      setTimeout(() => (failAccept = false), 250);
+      const signed = signedAppCallback({ ...TEST_APP, xml: appTextXml({ from: 'lisi', content: 'x', msgId: '2', createTime: NOW }), timestamp: TS });
       const res = await post('/wecom/callback', signed.query, signed.body);
-      expect(res.status).to.equal(503);
-      expect(((await res.json()) as { error: { message: string } }).error.message).not.to.contain('database');
+      expect(res.status).to.equal(200);
+      expect(accepted.map((e) => e.deliveryKey)).to.deep.equal(['2']);
     });
   });
 
