@@ -4,7 +4,7 @@ import type { DomainContext } from '../context';
 import { AppError } from '../errors';
 import { evidenceRequiredBeforeClose, missingEvidence } from '../evidence/evidence.policy';
 import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
-import type { RouteResult } from '../routing/router';
+import type { LearnedCorrection, RouteResult } from '../routing/router';
 import { markupOf, type MarkdownDialect } from '../wecom/markup';
 import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
 import type { Finding } from './finding.repository';
@@ -37,6 +37,19 @@ export interface ReportInput {
   replyTo?: ReplyTo;
   household?: { name?: string | null; idNumber?: string | null } | null;
   urgency?: 'normal' | 'urgent';
+  /**
+   * false: one finding whatever the text holds (a ledger row is one problem by definition).
+   * Otherwise a report listing several problems becomes one finding per problem.
+   */
+  split?: boolean;
+}
+
+export interface ReportOutcome {
+  /** The first part's finding: what a report about one problem makes. */
+  finding: Finding;
+  created: boolean;
+  /** Every finding the report made, in the report's order (the first included). */
+  parts: Finding[];
 }
 
 export const MAX_REPORT_CHARS = 2000;
@@ -96,8 +109,11 @@ function routeFields(ctx: DomainContext, route: Pick<RouteResult, 'task' | 'item
   };
 }
 
-/** A report from chat, the form or the API becomes a finding: dispatched when routing is sure, else in triage. */
-export async function reportFinding(ctx: DomainContext, input: ReportInput): Promise<{ finding: Finding; created: boolean }> {
+/**
+ * A report from chat, the form or the API becomes findings, one per problem it names:
+ * dispatched when routing is sure, else in triage. The reporter gets one receipt for them all.
+ */
+export async function reportFinding(ctx: DomainContext, input: ReportInput): Promise<ReportOutcome> {
   const body = input.text.trim();
   if (body === '') throw new AppError('bad_request', '问题描述不能为空');
   if (body.length > MAX_REPORT_CHARS) throw new AppError('bad_request', `问题描述过长（最多 ${MAX_REPORT_CHARS} 字）`);
@@ -106,24 +122,68 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
 
   const now = ctx.clock.now();
   const learned = await ctx.corrections.all();
-  let route = ctx.router.route({ text: body, village: input.village ?? null, task: input.task ?? null, item: input.item ?? null }, learned);
+  const routeInput = { text: body, village: input.village ?? null, task: input.task ?? null, item: input.item ?? null };
+  const routed = input.split === false ? [{ text: body, route: ctx.router.route(routeInput, learned) }] : ctx.router.routeReport(routeInput, learned);
+
+  const made: Array<{ finding: Finding; created: boolean; sure: boolean; villageMissing: boolean }> = [];
+  for (const [i, part] of routed.entries()) {
+    // The first part keeps the delivery's key, so a report made before splitting existed is still recognised.
+    const sourceKey = i === 0 ? input.sourceKey : `${input.sourceKey}#${i + 1}`;
+    made.push(await createPart(ctx, input, { text: part.text, route: part.route, sourceKey, message: body, now, learned }));
+  }
+  const first = made[0]!;
+  // A delivery seen before: its findings exist. Their messages are queued again only if the first
+  // try may have stopped before queueing them (the keys make that a no-op otherwise).
+  if (made.every((m) => !m.created && m.finding.version !== 0)) return { finding: first.finding, created: false, parts: made.map((m) => m.finding) };
+
+  // Unsure: through the app the reporter picks from buttons; elsewhere from a numbered list.
+  const appChoice = ctx.appMessaging && (!input.replyTo || input.replyTo.kind === 'app');
+  const choose = (m: (typeof made)[number]) => !m.sure && !m.villageMissing && m.finding.routing.alternatives.length > 0 && appChoice;
+  if (made.length === 1) {
+    await tell(
+      ctx,
+      input.reporter,
+      `receipt:${first.finding.no}`,
+      choose(first) ? { type: 'card', card: text.triageCard(first.finding, ctx.directory), fallback: text.receipt(first.finding) } : { type: 'text', content: text.receipt(first.finding) },
+      input.replyTo,
+    );
+  } else {
+    await tell(ctx, input.reporter, `receipt:${first.finding.no}`, { type: 'text', content: text.splitReceipt(made.map((m) => m.finding)) }, input.replyTo);
+    for (const m of made.filter(choose)) {
+      await tell(ctx, input.reporter, `choose:${m.finding.no}`, { type: 'card', card: text.triageCard(m.finding, ctx.directory), fallback: text.triageQuestion(m.finding) }, input.replyTo);
+    }
+  }
+  for (const m of made) {
+    if (m.sure) await announceDispatch(ctx, m.finding);
+    else await tellLeadersTriage(ctx, m.finding);
+  }
+  return { finding: first.finding, created: first.created, parts: made.map((m) => m.finding) };
+}
+
+async function createPart(
+  ctx: DomainContext,
+  input: ReportInput,
+  part: { text: string; route: RouteResult; sourceKey: string; message: string; now: Date; learned: LearnedCorrection[] },
+): Promise<{ finding: Finding; created: boolean; sure: boolean; villageMissing: boolean }> {
+  const { now, learned } = part;
+  let route = part.route;
   // Tasks 1-2 go to the village's 管区: without a village, a cadre of one village means that
   // one; otherwise the reporter is asked which village (a finding sent to "管区" reaches nobody).
   const home = ctx.directory.villages().filter((v) => v.cadre === input.reporter);
   if (route.task !== null && isDistrictTask(route.task) && !route.village && home.length === 1) {
-    route = ctx.router.route({ text: body, village: home[0]!.name, task: route.task, item: route.item }, learned);
+    route = ctx.router.route({ text: part.text, village: home[0]!.name, task: route.task, item: route.item }, learned);
   }
   const villageMissing = route.task !== null && isDistrictTask(route.task) && !route.village;
   const sure = route.task !== null && !route.needsConfirmation && !villageMissing;
 
   const { finding, created } = await ctx.findings.create({
     reporter: input.reporter,
-    text: body,
+    text: part.text,
     channel: input.channel,
     source: input.source ?? DEFAULT_SOURCE,
     batch: input.batch ?? null,
     linkedTo: null,
-    sourceKey: input.sourceKey,
+    sourceKey: part.sourceKey,
     household: input.household ? { code: null, name: input.household.name ?? null, idNumber: input.household.idNumber ?? null } : null,
     urgency: input.urgency ?? 'normal',
     // A smart bot's response_url answers once, within the hour: it carries the receipt, and
@@ -148,24 +208,9 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
     closedAt: null,
     cancelledAt: null,
     rectifyNote: null,
-    history: [{ at: now, by: input.reporter, action: '报告', from: null, to: sure ? 'dispatched' : 'triage', note: route.reasons.slice(0, 3).join('；') || null, text: body }],
+    history: [{ at: now, by: input.reporter, action: '报告', from: null, to: sure ? 'dispatched' : 'triage', note: route.reasons.slice(0, 3).join('；') || null, text: part.message }],
   });
-  // A delivery seen before: its finding exists. Its messages are queued again only if the first
-  // try may have stopped before queueing them (the keys make that a no-op otherwise).
-  if (!created && finding.version !== 0) return { finding, created };
-
-  // Unsure: through the app the reporter picks from buttons; elsewhere from a numbered list.
-  const choose = !sure && !villageMissing && finding.routing.alternatives.length > 0 && ctx.appMessaging && (!input.replyTo || input.replyTo.kind === 'app');
-  await tell(
-    ctx,
-    input.reporter,
-    `receipt:${finding.no}`,
-    choose ? { type: 'card', card: text.triageCard(finding, ctx.directory), fallback: text.receipt(finding) } : { type: 'text', content: text.receipt(finding) },
-    input.replyTo,
-  );
-  if (sure) await announceDispatch(ctx, finding);
-  else await tellLeadersTriage(ctx, finding);
-  return { finding, created };
+  return { finding, created, sure, villageMissing };
 }
 
 async function tellLeadersTriage(ctx: DomainContext, f: Finding): Promise<void> {

@@ -59,6 +59,19 @@ export function receipt(f: Finding): string {
   ].join('\n');
 }
 
+/** One receipt for a report that held several problems: every number, where each went. */
+export function splitReceipt(findings: Finding[]): string {
+  const lines = [`已收到，共 ${findings.length} 个问题，分别编号交办：`];
+  for (const f of findings) {
+    lines.push(`第 ${f.no} 号：${summary(f.text, 30)}`);
+    if (f.status !== 'triage') lines.push(`  归类 ${itemLabel(f.task, f.item)}，交办 ${unitsLine(f)}，时限 ${formatDate(f.deadline)}`);
+    else if (f.task !== null && isDistrictTask(f.task) && !f.village) lines.push(`  归类 ${itemLabel(f.task, f.item)}，由村所在管区办理：请回复“改派 ${f.no} 村名”`);
+    else lines.push(`  暂不能确定归类：请回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2），镇领导也会帮助分派`);
+  }
+  lines.push('办理进展会通知您；发“查询 编号”可随时查看。');
+  return lines.join('\n');
+}
+
 export function triageQuestion(f: Finding): string {
   if (f.task !== null && isDistrictTask(f.task) && !f.village) {
     return `已收到，编号 ${f.no}，归类：${itemLabel(f.task, f.item)}。此项由村所在管区办理，请回复“改派 ${f.no} 村名”（如 改派 ${f.no} 东岭村）说明是哪个村。`;
@@ -193,6 +206,7 @@ export function findingDetail(f: Finding, directory: Directory): string {
 export function helpText(): string {
   return [
     '直接发送问题描述即可上报（可写明村名；开头加 #8 可直接指定任务）。',
+    '一条消息写了几个问题（一是…二是…，或 1. 2.）的，分别编号交办。',
     '命令（N 为问题编号）：',
     '签收 N —— 责任单位签收',
     '退回 N 原因 —— 不属于本单位，退回重新分派',

@@ -92,6 +92,7 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
       photos,
       name: (userid) => directory.displayName(userid),
       sent: ctx.query.sent === '1' && (v.kind === 'admin' || v.userid === f.reporter),
+      siblings: typeof ctx.query.also === 'string' ? ctx.query.also.split(',').filter((n) => /^\d{1,9}$/.test(n)).slice(0, 20).map(Number) : [],
       upload: mayAddPhotos(v, f)
         ? { csrf: sessions.csrfToken(v.session), kind: evidenceKindFor(directory, f, v.userid) === 'rectification' ? '整改照片' : '问题照片' }
         : null,

@@ -42,7 +42,7 @@ export function createFindingsRouter(ctx: DomainContext, adminToken: string | un
     if (!parsed.success) throw badRequest(parsed.error);
     const body = parsed.data;
     const idempotencyKey = koa.get('idempotency-key').trim().slice(0, 100);
-    const { finding, created } = await reportFinding(ctx, {
+    const { finding, created, parts } = await reportFinding(ctx, {
       text: body.text,
       reporter: body.reporter,
       village: body.village ?? null,
@@ -54,7 +54,8 @@ export function createFindingsRouter(ctx: DomainContext, adminToken: string | un
       sourceKey: idempotencyKey ? `api:${body.reporter}:${idempotencyKey}` : `api:${randomUUID()}`,
     });
     koa.status = created ? 201 : 200;
-    koa.body = findingJson(finding, { history: true });
+    // The first finding as before; a report that held several problems also lists them all.
+    koa.body = parts.length > 1 ? { ...findingJson(finding, { history: true }), parts: parts.map((f) => findingJson(f)) } : findingJson(finding, { history: true });
   });
 
   router.get('/findings', async (koa) => {

@@ -124,7 +124,7 @@ export function createFormRouter(deps: { domain: DomainContext; auth: WebAuth; s
     const { task, item } = category(input.category);
 
     const sourceKey = `form:${reporter}:${input.submission ?? randomBytes(12).toString('base64url')}`;
-    const { finding, created } = await reportFinding(domain, {
+    const { finding, created, parts } = await reportFinding(domain, {
       text: input.text,
       reporter,
       village: input.village ?? null,
@@ -152,10 +152,19 @@ export function createFormRouter(deps: { domain: DomainContext; auth: WebAuth; s
     }
     ctx.state.log.info({ no: finding.no, created, photos: photos.length, reporter }, 'form report');
 
-    const url = `/dashboard/findings/${finding.no}?sent=1`;
+    const also = parts.slice(1).map((f) => f.no).join(',');
+    const url = `/dashboard/findings/${finding.no}?sent=1${also ? `&also=${also}` : ''}`;
     if (wantsJson(ctx)) {
       ctx.status = created ? 201 : 200;
-      ctx.body = { ok: true, no: finding.no, status: finding.status, departments: finding.departments, photos: photos.length, url };
+      ctx.body = {
+        ok: true,
+        no: finding.no,
+        status: finding.status,
+        departments: finding.departments,
+        photos: photos.length,
+        url,
+        ...(parts.length > 1 ? { parts: parts.map((f) => ({ no: f.no, status: f.status, departments: f.departments })) } : {}),
+      };
     } else {
       ctx.status = 303;
       ctx.redirect(url);

@@ -3,7 +3,11 @@ import { loadOrgConfig, resolveOrgConfigPath } from '../../config/org';
 import { createRouter, type RouteResult } from './router';
 
 /** The contract's shape of `cli route`: nothing more, so scripts can rely on it. */
-export type RouteCommandOutput = Pick<RouteResult, 'task' | 'item' | 'departments' | 'village' | 'confidence' | 'needsConfirmation'>;
+export type RouteCommandOutput = Pick<RouteResult, 'task' | 'item' | 'departments' | 'village' | 'confidence' | 'needsConfirmation'> & {
+  /** Only when the report holds several problems; the fields above are then the first part's. */
+  parts?: RouteCommandPart[];
+};
+export type RouteCommandPart = { text: string } & Pick<RouteResult, 'task' | 'item' | 'departments' | 'confidence' | 'needsConfirmation'>;
 
 export function parseRouteArgs(args: string[]): { text: string; village: string | null } {
   const words: string[] = [];
@@ -32,7 +36,8 @@ export async function routeCommand(args: string[]): Promise<string> {
   const { text, village } = parseRouteArgs(args);
   const config = loadConfigFromProcess();
   const { file } = resolveOrgConfigPath(config.orgConfigPath, config.orgConfigExplicit);
-  const result = createRouter(loadOrgConfig(file)).route({ text, village });
+  const parts = createRouter(loadOrgConfig(file)).routeReport({ text, village });
+  const result = parts[0]!.route;
   const output: RouteCommandOutput = {
     task: result.task,
     item: result.item,
@@ -41,6 +46,16 @@ export async function routeCommand(args: string[]): Promise<string> {
     confidence: result.confidence,
     needsConfirmation: result.needsConfirmation,
   };
+  if (parts.length > 1) {
+    output.parts = parts.map(({ text: partText, route: r }) => ({
+      text: partText,
+      task: r.task,
+      item: r.item,
+      departments: r.departments,
+      confidence: r.confidence,
+      needsConfirmation: r.needsConfirmation,
+    }));
+  }
   // One line, exactly as the contract shows it.
   return `${JSON.stringify(output)}\n`;
 }

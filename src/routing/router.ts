@@ -3,6 +3,7 @@ import type { OrgConfig } from '../../config/org';
 import { choiceFromCode, parseExplicit, type ExplicitChoice } from './explicit.parser';
 import { createLearnedMatcher } from './learned.matcher';
 import { scoreLexicon, type LexiconHit } from './lexicon.scorer';
+import { householdOf, namesHousehold, piecesOf, type Piece } from './report.splitter';
 import { DEFAULT_ITEM, type LexiconTarget } from './routing.lexicon';
 import { normaliseText, PERSON_PLACEHOLDER, round2, type Span } from './text.util';
 import { createVillageFinder, type VillageMatch } from './village.finder';
@@ -58,8 +59,20 @@ export interface LearnedCorrection {
   at?: Date;
 }
 
+/** One problem of a report: its words (with the village and household it shares) and its route. */
+export interface RoutedPart {
+  text: string;
+  route: RouteResult;
+}
+
 export interface Router {
   route(input: RouteInput, learned?: LearnedCorrection[]): RouteResult;
+  /**
+   * A report that holds several problems as one part per problem, each routed on its own words;
+   * a report about one problem (or with the form's task or item given) as a single part, routed
+   * exactly as `route` routes it.
+   */
+  routeReport(input: RouteInput, learned?: LearnedCorrection[]): RoutedPart[];
   departmentsFor(task: TaskNo, item: string | null, village: string | null): string[];
   findVillage(text: string): VillageMatch | null;
 }
@@ -76,6 +89,14 @@ const ADOPT_SIMILARITY = 0.5;
 const HINT_SIMILARITY = 0.3;
 const HINT_WEIGHT = 6;
 const MAX_ALTERNATIVES = 4;
+/**
+ * Evidence a piece needs on its own before it counts as another problem: a sentence that names a
+ * problem outright (医保没交, 危房) is one; a clause after a comma must say it more plainly, since
+ * clauses usually add detail ("儿子开厂子，还吃着低保" is one 低保 problem).
+ */
+const SPLIT_EVIDENCE: Record<Piece['boundary'], number> = { first: 0, list: 0, sentence: 3, clause: 4 };
+/** Words that say something is wrong or missing, rather than describe a household. */
+const FAULT = /没|未|不|无|难|漏|坏|塌|裂|危|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
 const MAX_KEYWORD_REASONS = 6;
 
 const TASK_LABELS: Record<TaskNo, string> = {
@@ -352,5 +373,71 @@ export function createRouter(org: OrgConfig): Router {
     );
   }
 
-  return { route, departmentsFor, findVillage: villages.find };
+  /**
+   * How plainly a text names a problem of its route's task: a household's means (开厂子) or a
+   * negated word do not count, they only colour a problem named elsewhere.
+   */
+  function problemWeight(text: string, r: RouteResult): number {
+    const normalised = normaliseText(text);
+    return scoreLexicon(normalised, maskedSpans(normalised, null))
+      .filter((h) => !h.circumstance && !h.negated && taskOf(h.target) === r.task)
+      .reduce((sum, h) => sum + h.weight, 0);
+  }
+
+  /**
+   * A piece that routes firmly to another unit than the part before it, and than each piece in
+   * that part, starts a new problem. After a comma the piece must also say something is wrong
+   * (没…, 未…, 危房): "已有稳定务工收入，仍在享受低保" describes a household, then names one problem.
+   */
+  function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
+    if (piece.boundary === 'list') return true;
+    const firm = (words: string, r: RouteResult) =>
+      r.task !== null &&
+      r.source === 'lexicon' &&
+      problemWeight(words, r) >= SPLIT_EVIDENCE[piece.boundary] &&
+      (piece.boundary !== 'clause' || FAULT.test(words));
+    const unit = (r: RouteResult) => `${r.task}:${r.departments.join('、')}`;
+    return firm(piece.text, alone) && before.some((b) => firm(b.text, b.route)) && before.every((b) => unit(b.route) !== unit(alone));
+  }
+
+  function routeReport(input: RouteInput, learned: LearnedCorrection[] = []): RoutedPart[] {
+    const text = (input.text ?? '').trim();
+    const single = (): RoutedPart[] => [{ text, route: route(input, learned) }];
+    // The form's chosen category is about the whole report.
+    if (input.task != null || input.item) return single();
+    const { preamble, pieces } = piecesOf(text);
+    if (pieces.length < 2) return single();
+
+    // Consecutive pieces grouped into problems, judged on the lexicon alone (corrections are
+    // about whole reports, and a part is routed with them below). Pieces are read in the
+    // report's village, so that tasks 1-2 compare by the same 管区.
+    const place = input.village?.trim() ? null : villages.find(text);
+    const village = input.village ?? place?.village ?? null;
+    const groups: Array<Array<{ text: string; route: RouteResult }>> = [];
+    for (const piece of pieces) {
+      const alone = { text: piece.text, route: route({ text: piece.text, village }) };
+      const last = groups.at(-1);
+      if (!last) {
+        groups.push([alone]);
+        continue;
+      }
+      const words = last.map((p) => p.text).join('，');
+      const whole = { text: words, route: route({ text: words, village }) };
+      if (startsAnother(piece, alone.route, [whole, ...last])) groups.push([alone]);
+      else last.push(alone);
+    }
+    if (groups.length < 2) return single();
+
+    // Each part names its village and household, as whoever reads it sees that part alone.
+    const household = householdOf(preamble) ?? householdOf(groups[0]!.map((p) => p.text).join('，'));
+    return groups.map((group) => {
+      const words = group.map((p) => p.text).join('，');
+      const named = place && !villages.find(words) ? place.village : '';
+      const person = household && !namesHousehold(words) ? household : '';
+      const partText = named || person ? `${named}${person}：${words}` : words;
+      return { text: partText, route: route({ text: partText, village: input.village ?? null }, learned) };
+    });
+  }
+
+  return { route, routeReport, departmentsFor, findVillage: villages.find };
 }

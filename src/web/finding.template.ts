@@ -16,6 +16,8 @@ export interface FindingView {
   name(userid: string): string;
   /** Just submitted from the form: say so, with where it went. */
   sent: boolean;
+  /** The other findings the same submission was split into (numbers). */
+  siblings?: number[];
   /** Set when the viewer may add photos here: the form's CSRF token. */
   upload: { csrf: string; kind: '整改照片' | '问题照片' } | null;
   evidenceRequired: boolean;
@@ -67,7 +69,10 @@ ${v.upload ? html`<form method="post" action="/dashboard/findings/${f.no}/photos
 <button type="submit" class="secondary">上传</button></form>` : ''}
 </section>`;
 
-  const body = html`${v.sent ? sentBanner(f) : ''}
+  const siblings = v.sent && v.siblings?.length
+    ? html`<div class="ok" data-testid="split">这次上报含 ${v.siblings.length + 1} 个问题，另外的已分别编号：${v.siblings.map((no, i) => html`${i ? '、' : ''}<a href="/dashboard/findings/${no}">第 ${no} 号</a>`)}。</div>`
+    : '';
+  const body = html`${v.sent ? sentBanner(f) : ''}${siblings}
 <section class="card" data-testid="facts"><h2>第 ${f.no} 号问题</h2><dl class="facts">${facts.map(([k, val]) => html`<dt>${k}</dt><dd>${val}</dd>`)}</dl></section>
 <section class="card"><h2>问题描述</h2><p data-testid="text">${maskPersonalNumbers(f.text)}</p></section>
 ${photoBlock}

@@ -165,7 +165,8 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
   });
 
   it('gives the reporter buttons for the likely key problems when routing is unsure, and routes by the click', async () => {
-    await t.say('zhuxia', '东岭村王某某家房子漏雨，医保也没交');
+    // Typed in one breath, with no punctuation to split at: two matters in one clause are asked about.
+    await t.say('zhuxia', '东岭村王某某家房子漏雨医保也没交');
     await t.settle();
     expect((await finding(1)).status).to.equal('triage');
     const card = t.wecom.toUser('zhuxia').at(-1)!;

@@ -39,6 +39,20 @@ describe('cli route (spawned)', function () {
     expect(out.departments).to.deep.equal(['第一管区']);
   });
 
+  it('adds parts when the report holds several problems, the top-level fields being the first part’s', () => {
+    const run = cli('东岭村王某某家：一是房顶漏雨；二是医保今年没交');
+    expect(run.status, run.stderr).to.equal(0);
+    const out = JSON.parse(run.stdout) as Record<string, unknown> & { parts: Array<Record<string, unknown>> };
+    expect(Object.keys(out)).to.deep.equal([...CONTRACT_KEYS, 'parts']);
+    expect(out).to.include({ task: 8, item: '8.1', village: '东岭村' });
+    expect(out.parts.map((p) => [p.text, p.item, (p.departments as string[])[0]])).to.deep.equal([
+      ['东岭村王某某家：房顶漏雨', '8.1', '镇建办'],
+      ['东岭村王某某家：医保今年没交', '7.1', '人社所'],
+    ]);
+    expect(Object.keys(out.parts[0]!)).to.deep.equal(['text', 'task', 'item', 'departments', 'confidence', 'needsConfirmation']);
+    expect(Object.keys(JSON.parse(cli('东岭村王某某家房顶漏雨').stdout) as object)).to.deep.equal(CONTRACT_KEYS);
+  });
+
   it('answers a vague report with nulls and needsConfirmation', () => {
     const out = JSON.parse(cli('有问题').stdout) as Record<string, unknown>;
     expect(out).to.deep.equal({ task: null, item: null, departments: [], village: null, confidence: 0, needsConfirmation: true });

@@ -1,0 +1,95 @@
+import { PERSON_PLACEHOLDER } from './text.util';
+
+/**
+ * A visit report often lists several problems ("一是饮水不安全；二是医保没交"). Each goes to its
+ * own department, so the report is cut into one piece per problem; the router decides which cuts
+ * between plain clauses are real (see router.routeReport), this file only finds where they may be.
+ */
+
+/** A piece of the report and how strongly the text itself separates it from the one before. */
+export interface Piece {
+  text: string;
+  /**
+   * 'list': a numbered point (一是, 2., ②), always its own problem; 'sentence': after 。；！？, a
+   * line break or a connector (另外, 还有, 同时); 'clause': after a comma, split only on strong evidence.
+   */
+  boundary: 'first' | 'list' | 'sentence' | 'clause';
+}
+
+export interface ReportPieces {
+  /** What stands before a numbered list ("东岭村王某某家有三个问题："), shared by every point. */
+  preamble: string;
+  pieces: Piece[];
+}
+
+const CN_DIGITS = '一二三四五六七八九十';
+const CIRCLED = '①②③④⑤⑥⑦⑧⑨⑩';
+const PARENTHESISED = '⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽';
+
+/** Where a list marker may stand: the start, after punctuation or white space. */
+const BEFORE_MARKER = '(?<=^|[。；;，,：:！!？?\\s])';
+const MARKER = new RegExp(
+  `${BEFORE_MARKER}(?:([${CN_DIGITS}])是|([${CN_DIGITS}])[、.．]|第([${CN_DIGITS}])[，,、:：]|[(（]([${CN_DIGITS}]|\\d{1,2})[)）]|(\\d{1,2})[.．、)）](?!\\d))|([${CIRCLED}${PARENTHESISED}])`,
+  'gu',
+);
+
+function markerValue(m: RegExpExecArray): number {
+  const token = m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6] ?? '';
+  if (/^\d+$/.test(token)) return Number(token);
+  const circled = CIRCLED.indexOf(token);
+  if (circled >= 0) return circled + 1;
+  const parenthesised = PARENTHESISED.indexOf(token);
+  if (parenthesised >= 0) return parenthesised + 1;
+  return CN_DIGITS.indexOf(token) + 1;
+}
+
+/** Numbered points 1, 2, 3… in order; a lone "一是" or a stray "3." is not a list. */
+function listPoints(text: string): { preamble: string; points: string[] } | null {
+  const marks: Array<{ at: number; end: number; value: number }> = [];
+  for (let m = MARKER.exec(text); m; m = MARKER.exec(text)) {
+    const value = markerValue(m);
+    if (value === marks.length + 1) marks.push({ at: m.index, end: m.index + m[0].length, value });
+  }
+  MARKER.lastIndex = 0;
+  if (marks.length < 2) return null;
+  const points = marks.map((mark, i) => text.slice(mark.end, marks[i + 1]?.at ?? text.length));
+  return { preamble: text.slice(0, marks[0]!.at), points };
+}
+
+const trimPunctuation = (s: string): string => s.replace(/^[\s。；;，,：:、！!？?]+|[\s。；;，,：:、！!？?]+$/gu, '');
+
+/** Sentence ends, and connectors that start another matter, whatever punctuation is before them. */
+const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外|此外|还有就是|还有个|还有一|再就是|再有就是|同时还|同时))/u;
+
+function clauses(text: string): Piece[] {
+  const pieces: Piece[] = [];
+  const sentences = text.split(SENTENCE_CUT).map(trimPunctuation).filter((s) => s !== '');
+  for (const sentence of sentences) {
+    const parts = sentence.split(/[，,]+/u).map(trimPunctuation).filter((s) => s !== '');
+    parts.forEach((part, i) => pieces.push({ text: part, boundary: pieces.length === 0 ? 'first' : i === 0 ? 'sentence' : 'clause' }));
+  }
+  return pieces;
+}
+
+/**
+ * The report cut at every place where a new problem may start. A numbered list is taken as it
+ * stands (its points are not cut further); otherwise at sentences and clauses.
+ */
+export function piecesOf(text: string): ReportPieces {
+  const list = listPoints(text.trim());
+  if (list) {
+    const pieces = list.points.map(trimPunctuation).filter((p) => p !== '').map((p, i): Piece => ({ text: p, boundary: i === 0 ? 'first' : 'list' }));
+    return { preamble: trimPunctuation(list.preamble), pieces };
+  }
+  return { preamble: '', pieces: clauses(text.trim()) };
+}
+
+/** The first anonymised household a text names (王某某), with 家 when the text says it. */
+export function householdOf(text: string): string | null {
+  const m = new RegExp(`${PERSON_PLACEHOLDER.source}家?`, 'u').exec(text);
+  return m ? m[0] : null;
+}
+
+export function namesHousehold(text: string): boolean {
+  return new RegExp(PERSON_PLACEHOLDER.source, 'u').test(text);
+}

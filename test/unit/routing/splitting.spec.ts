@@ -1,0 +1,81 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { loadOrgConfig } from '../../../config/org';
+import { createRouter } from '../../../src/routing/router';
+import { FIRST_HELD_OUT_REPORTS, HELD_OUT_REPORTS, ROUTING_REPORTS, SECOND_HELD_OUT_REPORTS } from '../../fixtures/reports';
+
+const org = loadOrgConfig(path.resolve(import.meta.dirname, '../../../config/org.example.yaml'));
+const router = createRouter(org);
+
+/** [text, item, lead department] of each part. */
+function parts(text: string, village?: string): Array<[string, string | null, string | undefined]> {
+  return router.routeReport({ text, village: village ?? null }).map((p) => [p.text, p.route.item, p.route.departments[0]]);
+}
+
+describe('a report that lists several problems becomes one part per problem', () => {
+  it('splits 一是/二是/三是 after a preamble, each point routed on its own words', () => {
+    expect(parts('入户走访发现三个问题：一是饮水不安全，井水浑浊；二是医保今年没交；三是低保该纳未纳')).to.deep.equal([
+      ['饮水不安全，井水浑浊', '5.2', '农业服务站'],
+      ['医保今年没交', '7.1', '人社所'],
+      ['低保该纳未纳', '6.1', '民政办'],
+    ]);
+  });
+
+  it('splits 1. 2. and ①② and carries the village and household of the preamble to every point', () => {
+    expect(parts('东岭村王某某家有两个问题：1.房顶漏雨 2.孩子初中没念完就不上了')).to.deep.equal([
+      ['东岭村王某某家：房顶漏雨', '8.1', '镇建办'],
+      ['东岭村王某某家：孩子初中没念完就不上了', '5.3', '扶贫办'],
+    ]);
+    expect(parts('北王村李某某：①申请低保一直没批②医保卡用不了，说是断缴')).to.deep.equal([
+      ['北王村李某某：申请低保一直没批', '6.1', '民政办'],
+      ['北王村李某某：医保卡用不了，说是断缴', '7.1', '人社所'],
+    ]);
+  });
+
+  it('splits a clause about another matter, even after a comma, keeping the household', () => {
+    expect(parts('李某某家孩子初中辍学在家，他家房子也是危房')).to.deep.equal([
+      ['李某某家孩子初中辍学在家', '5.3', '扶贫办'],
+      ['李某某家：他家房子也是危房', '8.1', '镇建办'],
+    ]);
+  });
+
+  it('splits ；-separated matters and 另外/还有/同时, carrying the village', () => {
+    expect(parts('西岭村赵某某家房子漏雨；自来水停了半个月')).to.deep.equal([
+      ['西岭村赵某某家房子漏雨', '8.1', '镇建办'],
+      ['西岭村赵某某家：自来水停了半个月', '5.2', '农业服务站'],
+    ]);
+    expect(parts('南庄村孙某某住院报销只报了三成。另外他家闺女上高中的助学金还没发')).to.have.length(2);
+    expect(parts('河东村扶贫大棚一直闲置，同时村里扶贫资金账上还剩十几万一年多没动').map((p) => p[1])).to.deep.equal(['3.7', '4.3.1']);
+  });
+
+  it('keeps a clause that only adds detail to the one before in the same part', () => {
+    const detail = [
+      '东岭村低保户王某某家房顶漏雨，西屋墙上裂了一道大缝',
+      '北王村李某某家儿子在外面开厂子，他还吃着低保，群众有意见',
+      '王某某家房子没有漏雨，就是孩子初中没念完就不上了',
+      '河西村王某某去年底就没交新农合，今年看病全自费',
+      '杨家庄村孙某某去年报了脱贫，家里一个病人一个上学的，一年到头也落不下几个钱',
+      '河西村今年低保户评的时候，村干部家亲戚也评上了',
+      '东岭村王某某家已有稳定务工收入，仍在享受低保，应退未退',
+      '东岭村王某某家脱贫后收入不稳定，老两口都有慢性病，“两不愁三保障”有短板',
+    ];
+    for (const text of detail) expect(parts(text), text).to.have.length(1);
+  });
+
+  it('leaves every single-problem report of the fixtures whole, routed exactly as route() routes it', () => {
+    for (const c of [...ROUTING_REPORTS, ...FIRST_HELD_OUT_REPORTS, ...SECOND_HELD_OUT_REPORTS, ...HELD_OUT_REPORTS]) {
+      const routed = router.routeReport({ text: c.text, village: c.village ?? null });
+      expect(routed, c.text).to.have.length(1);
+      expect(routed[0]!.route).to.deep.equal(router.route({ text: c.text, village: c.village ?? null }));
+    }
+  });
+
+  it('does not split when the form names the category: the choice is about the whole report', () => {
+    expect(router.routeReport({ text: '一是房顶漏雨；二是孩子辍学', task: 8 })).to.have.length(1);
+  });
+
+  it('does not take a lone 一是 or an amount like 3.5万 for a list', () => {
+    expect(parts('柳沟村一是没人管的光伏板坏了半年了')).to.have.length(1);
+    expect(parts('后石村扶贫资金3.5万，放了2.5年没动')).to.have.length(1);
+  });
+});
