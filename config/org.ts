@@ -72,6 +72,12 @@ const reminderSchema = z
     deadlineDays: z.number().int().positive().default(7),
     repeatEveryHours: z.number().positive().default(4),
     escalateAfter: z.number().int().positive().default(3),
+    /** The latest date a unit may commit to at 签收 (限期整改), in working days from then. */
+    maxDeadlineDays: z.number().int().positive().default(20),
+    /** 持续整改: a progress report (进展) is asked for every this many working days. */
+    progressEveryDays: z.number().int().positive().default(10),
+    /** An open finding with no step for this many working days turns 黄 (三色督办). */
+    staleDays: z.number().int().positive().default(5),
     workHours: z
       .string()
       .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, '格式应为 HH:mm-HH:mm / must be HH:mm-HH:mm')
@@ -98,6 +104,11 @@ export const orgSchema = z
     districts: z.array(districtSchema).default([]),
     reminders: reminderSchema,
     evidence: evidenceSchema,
+    /** The weekly 通报 to the leaders: on the last working day of each week, at this time. */
+    weeklyReport: z
+      .object({ at: timeOfDay.default('17:00') })
+      .strict()
+      .prefault({}),
   })
   .strict()
   .superRefine((org, ctx) => {

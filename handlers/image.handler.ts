@@ -8,11 +8,11 @@ import type { HandlerContext } from './context';
 type ImageEvent = Extract<InboundEvent, { kind: 'image' }>;
 
 /** The sender's own steps that a photo sent right after belongs to. */
-const ATTACH_AFTER = new Set(['报告', '签收', '整改完成', '驳回']);
+const ATTACH_AFTER = new Set(['报告', '签收', '整改完成', '驳回', '进展']);
 
 /**
  * A photo in the 1:1 chat with the app is evidence for the finding the sender just acted on:
- * `整改完成 N …` (or 签收, 驳回, or a report) and then, within 10 minutes, photos. They are fetched
+ * `整改完成 N …` (or 签收, 进展, 驳回, or a report) and then, within 10 minutes, photos. They are fetched
  * with media/get and kept with the finding; the first of a burst is acknowledged, the rest quietly.
  */
 export async function handleImage(event: ImageEvent, ctx: HandlerContext): Promise<void> {

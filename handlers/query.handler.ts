@@ -1,6 +1,7 @@
 import type { OpenFinding } from '../src/findings/finding-views';
 import { STATUS_LABEL, STATUSES, type FindingStatus } from '../src/findings/finding.model';
 import { findingDetail, formatDate, helpText, summary } from '../src/findings/messages';
+import { gradeOfFinding } from '../src/findings/grade';
 import type { HandlerContext } from './context';
 
 const TODO_LIMIT = 10;
@@ -8,7 +9,8 @@ const TODO_LIMIT = 10;
 /** 查询 N: status and history, with the reasons the finding was routed as it was. */
 export async function handleQuery(no: number, ctx: HandlerContext): Promise<void> {
   const f = await ctx.findings.get(no);
-  await ctx.reply(f ? findingDetail(f, ctx.directory) : `没有第 ${no} 号问题，请核对编号。`);
+  const grade = f ? gradeOfFinding(f, ctx.directory.org.reminders, ctx.calendar, ctx.clock.now()) : null;
+  await ctx.reply(f ? findingDetail(f, ctx.directory, grade) : `没有第 ${no} 号问题，请核对编号。`);
 }
 
 /** 待办: open findings of the sender's units, and those the sender reported. */

@@ -23,7 +23,7 @@ import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.mo
  */
 
 /** The fields of a finding the open view keeps as they are. */
-const OPEN_FIELDS = ['no', 'status', 'version', 'task', 'item', 'departments', 'village', 'district', 'cadre', 'reporter', 'urgency', 'deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt'] as const;
+const OPEN_FIELDS = ['no', 'status', 'version', 'task', 'item', 'departments', 'village', 'district', 'cadre', 'reporter', 'urgency', 'deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt', 'kind', 'acceptedAt', 'lastProgressAt'] as const;
 
 export type OpenFinding = Pick<Viewed, (typeof OPEN_FIELDS)[number]> & {
   _id: string;
@@ -93,7 +93,7 @@ interface PackedOpenFinding {
   v: string;
 }
 
-const DATE_FIELDS = ['deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt', 'enteredAt'] as const;
+const DATE_FIELDS = ['deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt', 'enteredAt', 'acceptedAt', 'lastProgressAt'] as const;
 
 function pack(f: OpenFinding): PackedOpenFinding {
   const { _id, ...rest } = f;

@@ -14,6 +14,15 @@ export const SOURCES = ['自查', '巡察反馈', '督查', '审计', '暗访', 
 export type FindingSource = (typeof SOURCES)[number];
 export const DEFAULT_SOURCE: FindingSource = '自查';
 
+/** 整改类型, chosen at 签收: on the spot, by a committed date, or long-term with progress reports. */
+export const KINDS = ['立行立改', '限期整改', '持续整改'] as const;
+export type RectifyKind = (typeof KINDS)[number];
+
+/** 三色督办: on time, needs attention (deadline near or no progress), overdue. */
+export const GRADES = ['green', 'yellow', 'red'] as const;
+export type Grade = (typeof GRADES)[number];
+export const GRADE_LABEL: Record<Grade, string> = { green: '绿', yellow: '黄', red: '红' };
+
 export const STATUS_LABEL: Record<FindingStatus, string> = {
   triage: '待分派',
   dispatched: '待签收',
@@ -91,6 +100,22 @@ const findingSchema = new Schema(
     closedAt: { type: Date, default: null },
     cancelledAt: { type: Date, default: null },
     rectifyNote: { type: String, default: null },
+    kind: { type: String, enum: [...KINDS, null], default: null },
+    /** 整改措施: what the unit plans to do, stated at 签收. */
+    measure: { type: String, default: null },
+    /** The last 进展 report (持续整改 is asked for one every few working days). */
+    lastProgressAt: { type: Date, default: null },
+    /** A 延期 request waiting for a leader; the deadline changes only when one approves it. */
+    extension: {
+      type: new Schema(
+        { deadline: { type: Date, required: true }, reason: { type: String, required: true }, by: { type: String, required: true }, at: { type: Date, required: true } },
+        { _id: false },
+      ),
+      default: null,
+    },
+    /** 验收人 and 验收意见 of the 销号. */
+    checkedBy: { type: String, default: null },
+    checkNote: { type: String, default: null },
     /** Where the reporter can be answered (a smart-bot chat), as given by the channel. */
     replyTo: { type: Schema.Types.Mixed, default: null },
     history: { type: [historySchema], default: [] },
@@ -126,6 +151,13 @@ export interface HouseholdRef {
   idNumber: string | null;
 }
 
+export interface ExtensionRequest {
+  deadline: Date;
+  reason: string;
+  by: string;
+  at: Date;
+}
+
 /** A finding as stored (lean). */
 export interface FindingDoc {
   /** `String(no)`. */
@@ -156,6 +188,13 @@ export interface FindingDoc {
   closedAt: Date | null;
   cancelledAt: Date | null;
   rectifyNote: string | null;
+  // Absent on findings stored before rectification practice was kept (lean reads apply no defaults).
+  kind?: RectifyKind | null;
+  measure?: string | null;
+  lastProgressAt?: Date | null;
+  extension?: ExtensionRequest | null;
+  checkedBy?: string | null;
+  checkNote?: string | null;
   replyTo: unknown;
   history: HistoryEntry[];
 }

@@ -1,8 +1,9 @@
 import { maskIdNumber } from '../privacy/mask';
+import type { Grade } from './finding.model';
 import type { Finding } from './finding.repository';
 
 /** A finding as the API shows it (docs/interface.md); ID numbers masked. */
-export function findingJson(f: Finding, options: { history?: boolean } = {}): Record<string, unknown> {
+export function findingJson(f: Finding, options: { history?: boolean; grade?: Grade | null } = {}): Record<string, unknown> {
   const iso = (d: Date | null | undefined): string | null => (d ? new Date(d).toISOString() : null);
   return {
     no: f.no,
@@ -33,6 +34,13 @@ export function findingJson(f: Finding, options: { history?: boolean } = {}): Re
     closedAt: iso(f.closedAt),
     cancelledAt: iso(f.cancelledAt),
     rectifyNote: f.rectifyNote,
+    kind: f.kind ?? null,
+    measure: f.measure ?? null,
+    grade: options.grade ?? null,
+    lastProgressAt: iso(f.lastProgressAt),
+    extension: f.extension ? { deadline: iso(f.extension.deadline), reason: f.extension.reason, by: f.extension.by, at: iso(f.extension.at) } : null,
+    checkedBy: f.checkedBy ?? null,
+    checkNote: f.checkNote ?? null,
     routing: { confidence: f.routing.confidence, source: f.routing.source, reasons: f.routing.reasons },
     ...(options.history
       ? { history: f.history.map((h) => ({ at: iso(h.at), by: h.by, action: h.action, from: h.from, to: h.to, note: h.note, text: h.text })) }

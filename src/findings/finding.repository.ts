@@ -29,12 +29,13 @@ export interface FindingRepository {
   /**
    * Applies a change to the finding as it was at `expected.version` (and, if given, in one of
    * `expected.status`). Returns the changed finding, or null when someone else changed it first.
+   * `entry` null: a change that is not part of the finding's history (a 延期 request waiting for a leader).
    */
   change(
     no: number,
     expected: { version: number; status?: FindingStatus[] },
     set: Partial<Omit<FindingDoc, '_id' | 'no' | 'version' | 'history'>>,
-    entry: HistoryEntry,
+    entry: HistoryEntry | null,
   ): Promise<Finding | null>;
   list(filter?: FindingFilter, options?: { limit?: number; sort?: Record<string, 1 | -1> }): Promise<Finding[]>;
   count(filter?: FindingFilter): Promise<number>;
@@ -151,7 +152,7 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
 
     async change(no, expected, set, entry) {
       const key = `finding:${no}:v${expected.version}`;
-      const meta = { by: entry.by, action: entry.action };
+      const meta = entry ? { by: entry.by, action: entry.action } : {};
       if (!(await claims.tryClaim(key, meta))) {
         // Someone changed it first, or an instance died between claiming this version and
         // writing it: then the finding is still at this version long after the claim, and the
@@ -168,7 +169,7 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
       const result = await model
         .updateOne(
           { _id: findingId(no) },
-          { $set: { ...set, version: expected.version + 1, updatedAt: clock.now() }, $push: { history: entry } },
+          { $set: { ...set, version: expected.version + 1, updatedAt: clock.now() }, ...(entry ? { $push: { history: entry } } : {}) },
           { timestamps: false },
         )
         .exec();

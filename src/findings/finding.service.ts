@@ -10,6 +10,8 @@ import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
 import type { Finding } from './finding.repository';
 import { refusal, RULES, type Action } from './lifecycle';
 import * as text from './messages';
+import { deadlineOn, parseAcceptance, parseDateWord, splitDate } from './rectification';
+import { createZonedTime } from '../calendar/zoned-time';
 
 /** Where an answer to a person goes: the chat they wrote from, else the app. */
 export type ReplyTo = { kind: 'bot_response'; url: string } | { kind: 'bot_chat'; to: string } | { kind: 'app'; userid: string };
@@ -261,18 +263,14 @@ export async function act(ctx: DomainContext, no: number, action: Action, actor:
 
   const rule = RULES[action];
   const now = ctx.clock.now();
-  const set: Partial<FindingDoc> = { status: rule.to };
-  if (action === 'accept') set.acceptedAt = now;
-  if (action === 'rectify') Object.assign(set, { rectifiedAt: now, rectifyNote: note.trim() });
-  if (action === 'close') set.closedAt = now;
-  if (action === 'cancel') set.cancelledAt = now;
-  if (action === 'return') Object.assign(set, { departments: [], deadline: null, dispatchedAt: null, acceptedAt: null });
+  const step = changeFor(ctx, action, f, note.trim(), actor, now);
+  if ('error' in step) return { ok: false, message: step.error };
 
   const updated = await ctx.findings.change(
     no,
     { version: f.version, status: rule.from },
-    set,
-    { at: now, by: actor, action: rule.verb, from: f.status, to: rule.to, note: note.trim() || null, text: messageText },
+    { status: rule.to, ...step.set },
+    step.history === false ? null : { at: now, by: actor, action: rule.verb, from: f.status, to: rule.to, note: step.history ?? (note.trim() || null), text: messageText },
   );
   if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
 
@@ -282,6 +280,66 @@ export async function act(ctx: DomainContext, no: number, action: Action, actor:
       ? `\n本问题销号前须有整改照片：请在 10 分钟内把照片发给我，或在问题页面上传：${ctx.links.finding(no)}`
       : '';
   return { ok: true, message: text.ACTION_DONE[action]!(updated) + evidenceHint, finding: updated };
+}
+
+/**
+ * What an action changes beyond the status, and the note its history entry keeps (undefined: the
+ * person's note; false: no entry, as for a 延期 request until a leader decides it).
+ */
+function changeFor(
+  ctx: DomainContext,
+  action: Action,
+  f: Finding,
+  note: string,
+  actor: string,
+  now: Date,
+): { set: Partial<FindingDoc>; history?: string | false } | { error: string } {
+  switch (action) {
+    case 'accept': {
+      const a = parseAcceptance(note, now, ctx.calendar, ctx.directory.org.reminders);
+      if ('error' in a) return a;
+      const deadline = a.deadline ?? f.deadline;
+      return {
+        set: { acceptedAt: now, kind: a.kind, measure: a.measure, ...(a.deadline ? { deadline: a.deadline } : {}) },
+        history: [a.kind, `时限 ${text.formatDate(deadline)}`, a.measure ? `措施：${a.measure}` : null].filter(Boolean).join('，'),
+      };
+    }
+    case 'rectify':
+      return { set: { rectifiedAt: now, rectifyNote: note } };
+    case 'close':
+      return { set: { closedAt: now, checkedBy: actor, checkNote: note || null } };
+    case 'cancel':
+      return { set: { cancelledAt: now } };
+    case 'return':
+      return { set: { departments: [], deadline: null, dispatchedAt: null, acceptedAt: null, kind: null, measure: null, extension: null } };
+    case 'reject':
+      return { set: {} };
+    case 'progress':
+      return { set: { lastProgressAt: now } };
+    case 'extend': {
+      if (f.extension) return { error: `第 ${f.no} 号问题已申请延期至 ${text.formatDate(f.extension.deadline)}，正等待镇领导审批。` };
+      const parts = splitDate(note);
+      const zone = createZonedTime(ctx.calendar.timeZone);
+      const date = parts ? parseDateWord(parts.date, zone.dateOf(now)) : undefined;
+      if (!parts || !date) return { error: `请写明延期到的日期和原因，例如：延期 ${f.no} 12月30日 管材到货推迟` };
+      if (parts.rest === '') return { error: `请写明延期原因，例如：延期 ${f.no} ${parts.date} 管材到货推迟` };
+      const deadline = deadlineOn(ctx.calendar, date);
+      if (f.deadline && deadline <= f.deadline) return { error: `延期日期须晚于现在的整改时限 ${text.formatDate(f.deadline)}。` };
+      if (deadline <= now) return { error: `日期 ${date} 已经过去，请写今天以后的日期。` };
+      return { set: { extension: { deadline, reason: parts.rest, by: actor, at: now } }, history: false };
+    }
+    case 'approveExtension': {
+      const ext = f.extension;
+      if (!ext) return { error: `第 ${f.no} 号问题没有待审批的延期申请。` };
+      return {
+        set: { deadline: ext.deadline, extension: null },
+        history: `整改时限 ${text.formatDate(f.deadline)} → ${text.formatDate(ext.deadline)}（${ctx.directory.displayName(ext.by)} 申请：${ext.reason}）`,
+      };
+    }
+    case 'refuseExtension':
+      if (!f.extension) return { error: `第 ${f.no} 号问题没有待审批的延期申请。` };
+      return { set: { extension: null }, history: false };
+  }
 }
 
 async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, f: Finding, actor: string, note: string): Promise<void> {
@@ -319,7 +377,29 @@ async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, 
         await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: `您报告的第 ${f.no} 号问题已被 ${ctx.directory.displayName(actor)} 撤销。` }, f.replyTo as ReplyTo | null);
       }
       break;
+    case 'extend':
+      for (const leader of ctx.directory.leaders()) {
+        await tell(
+          ctx,
+          leader,
+          `${key}:${leader}`,
+          ctx.appMessaging
+            ? { type: 'card', card: text.extensionCard(f, ctx.directory), fallback: text.extensionRequest(f, ctx.directory) }
+            : { type: 'text', content: text.extensionRequest(f, ctx.directory) },
+        );
+      }
+      break;
+    case 'approveExtension':
+    case 'refuseExtension': {
+      const ext = before.extension!;
+      const unit = before.departments[0];
+      const decided = (dialect: MarkdownDialect | null) => text.extensionDecision(f, ext, action === 'approveExtension', actor, note, ctx.directory, dialect);
+      if (unit) await tellUnit(ctx, unit, `${key}:${unit}`, decided, false);
+      if (!unit || !ctx.directory.unit(unit)?.members.includes(ext.by)) await tell(ctx, ext.by, `${key}:requester`, { type: 'text', content: decided(null) });
+      break;
+    }
     case 'accept':
+    case 'progress':
       break;
   }
 }

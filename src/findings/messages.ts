@@ -5,7 +5,7 @@ import { DISTRICT_RESPONSIBILITY, findItem, getTask, isDistrictTask, isTaskNo } 
 import type { Directory } from '../org/directory';
 import { describeTarget } from '../routing/router';
 import { inertText, type MarkdownDialect } from '../wecom/markup';
-import { STATUS_LABEL, type FindingStatus } from './finding.model';
+import { GRADE_LABEL, STATUS_LABEL, type FindingStatus, type Grade } from './finding.model';
 import type { Finding } from './finding.repository';
 
 dayjs.extend(utc);
@@ -110,7 +110,7 @@ export function dispatchMarkdown(f: Finding, unit: string, role: 'lead' | 'assis
     inert(summary(f.text, 300)),
     '',
     role === 'lead'
-      ? `请 ${unit} 回复“签收 ${f.no}”；整改后回复“整改完成 ${f.no} 情况说明”。不属于本单位请回复“退回 ${f.no} 原因”。`
+      ? `请 ${unit} 回复“签收 ${f.no}”（可加整改类型和措施，如“签收 ${f.no} 限期 日期 措施：…”“签收 ${f.no} 立行立改”）；整改后回复“整改完成 ${f.no} 情况说明”。不属于本单位请回复“退回 ${f.no} 原因”。`
       : `请配合牵头单位办理。`,
     `[查看详情](${links.finding})`,
   ];
@@ -130,15 +130,25 @@ export function dispatchCard(f: Finding, directory: Directory): Record<string, u
       { keyname: '整改时限', value: formatDate(f.deadline) },
     ],
     task_id: `f${f.no}v${f.version}`,
+    // 签收 keeps the deadline above (限期整改); 立行立改 commits to 3 working days. A date or a
+    // measure is typed: the choice is offered, never required.
     button_list: [
       { text: '签收', style: 1, key: `accept:${f.no}` },
+      { text: '签收·立行立改', style: 2, key: `accept-now:${f.no}` },
       { text: '退回', style: 2, key: `return:${f.no}` },
     ],
   };
 }
 
 export const ACTION_DONE: Record<string, (f: Finding) => string> = {
-  accept: (f) => `已签收第 ${f.no} 号问题，整改时限 ${formatDate(f.deadline)}。整改后请回复“整改完成 ${f.no} 情况说明”。`,
+  accept: (f) =>
+    f.kind === '持续整改'
+      ? `已签收第 ${f.no} 号问题（持续整改，目标 ${formatDate(f.deadline)}）。请定期回复“进展 ${f.no} 说明”报告进展，完成后回复“整改完成 ${f.no} 情况说明”。`
+      : `已签收第 ${f.no} 号问题（${f.kind ?? '限期整改'}），整改时限 ${formatDate(f.deadline)}。整改后请回复“整改完成 ${f.no} 情况说明”；需要延期请回复“延期 ${f.no} 日期 原因”。`,
+  progress: (f) => `已记录第 ${f.no} 号问题的整改进展。`,
+  extend: (f) => `已向镇领导申请将第 ${f.no} 号问题的整改时限延至 ${formatDate(f.extension?.deadline)}，审批前时限仍为 ${formatDate(f.deadline)}。`,
+  approveExtension: (f) => `已同意第 ${f.no} 号问题延期，整改时限改为 ${formatDate(f.deadline)}。`,
+  refuseExtension: (f) => `已不同意第 ${f.no} 号问题延期，整改时限仍为 ${formatDate(f.deadline)}。`,
   return: (f) => `已退回第 ${f.no} 号问题，等待镇领导重新分派。`,
   rectify: (f) => `已反馈第 ${f.no} 号问题整改完成，等待报告人核实销号。`,
   close: (f) => `第 ${f.no} 号问题已销号。`,
@@ -169,6 +179,46 @@ export function rectifiedCard(f: Finding, directory: Directory): Record<string, 
   };
 }
 
+/** To each leader: a unit asks for a later deadline. */
+export function extensionRequest(f: Finding, directory: Directory): string {
+  const ext = f.extension!;
+  return [
+    `第 ${f.no} 号问题（${summary(f.text, 40)}）${f.departments[0] ?? ''} ${directory.displayName(ext.by)} 申请延期：`,
+    `整改时限 ${formatDate(f.deadline)} → ${formatDate(ext.deadline)}`,
+    `原因：${ext.reason}`,
+    `同意请回复“同意延期 ${f.no}”，不同意请回复“不同意延期 ${f.no} 原因”。`,
+  ].join('\n');
+}
+
+export function extensionCard(f: Finding, directory: Directory): Record<string, unknown> {
+  const ext = f.extension!;
+  return {
+    card_type: 'button_interaction',
+    source: { desc: `${directory.town}“回头看”问题交办` },
+    main_title: { title: `第 ${f.no} 号问题 申请延期`, desc: `${f.departments[0] ?? ''} ${directory.displayName(ext.by)}` },
+    sub_title_text: `原因：${summary(ext.reason, 100)}\n不同意并说明原因请回复“不同意延期 ${f.no} 原因”。`,
+    horizontal_content_list: [
+      { keyname: '问题', value: summary(f.text, 40) },
+      { keyname: '现时限', value: formatDate(f.deadline) },
+      { keyname: '申请延至', value: formatDate(ext.deadline) },
+    ],
+    task_id: `f${f.no}v${f.version}extend`,
+    button_list: [
+      { text: '同意延期', style: 1, key: `extend-yes:${f.no}` },
+      { text: '不同意', style: 2, key: `extend-no:${f.no}` },
+    ],
+  };
+}
+
+/** To the unit: what a leader decided about its 延期 (`dialect`: the markdown its group reads, null for plain text). */
+export function extensionDecision(f: Finding, ext: { deadline: Date; reason: string }, approved: boolean, by: string, note: string, directory: Directory, dialect: MarkdownDialect | null): string {
+  const inert = (s: string): string => (dialect ? inertText(s, dialect) : s);
+  const name = inert(directory.displayName(by));
+  return approved
+    ? `第 ${f.no} 号问题延期申请已由 ${name} 同意，整改时限改为 ${formatDate(f.deadline)}。`
+    : `第 ${f.no} 号问题延期申请（至 ${formatDate(ext.deadline)}）${name} 不同意${note ? `：${inert(note)}` : ''}。整改时限仍为 ${formatDate(f.deadline)}，请按期完成。`;
+}
+
 export function returnedNotice(f: Finding, by: string, reason: string, directory: Directory): string {
   return `第 ${f.no} 号问题被 ${directory.displayName(by)} 退回：${reason}\n原归类 ${itemLabel(f.task, f.item)}。请镇领导回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）或“改派 ${f.no} #任务号”重新分派。`;
 }
@@ -178,7 +228,7 @@ export function groupStatusNotice(f: Finding, action: 'close' | 'reject' | 'canc
   const name = inertText(directory.displayName(by), dialect);
   switch (action) {
     case 'close':
-      return `第 ${f.no} 号问题已由 ${name} 销号，感谢配合。`;
+      return `第 ${f.no} 号问题已由 ${name} 验收销号${note ? `，验收意见：${inertText(note, dialect)}` : ''}，感谢配合。`;
     case 'reject':
       return `**第 ${f.no} 号问题整改反馈被驳回**\n> ${inertText(note, dialect)}\n请继续整改，完成后再次回复“整改完成 ${f.no} 情况说明”。`;
     case 'cancel':
@@ -186,14 +236,18 @@ export function groupStatusNotice(f: Finding, action: 'close' | 'reject' | 'canc
   }
 }
 
-export function findingDetail(f: Finding, directory: Directory): string {
+export function findingDetail(f: Finding, directory: Directory, grade: Grade | null = null): string {
   const lines = [
-    `第 ${f.no} 号问题：${STATUS_LABEL[f.status as FindingStatus]}`,
+    `第 ${f.no} 号问题：${STATUS_LABEL[f.status as FindingStatus]}${grade ? `（督办等级：${GRADE_LABEL[grade]}）` : ''}`,
     `归类：${itemLabel(f.task, f.item)}`,
     `责任单位：${unitsLine(f)}`,
     f.village ? `村：${f.village}` : null,
     `报告人：${directory.displayName(f.reporter)}，${formatTime(f.createdAt)}`,
     `整改时限：${formatDate(f.deadline)}`,
+    f.kind ? `整改类型：${f.kind}` : null,
+    f.measure ? `整改措施：${summary(f.measure, 120)}` : null,
+    f.extension ? `延期申请：至 ${formatDate(f.extension.deadline)}，待镇领导审批` : null,
+    f.checkedBy ? `验收：${directory.displayName(f.checkedBy)}${f.checkNote ? `，${summary(f.checkNote, 80)}` : ''}` : null,
     `内容：${summary(f.text, 200)}`,
     f.routing.reasons.length ? `归类依据：${f.routing.reasons.slice(0, 3).join('；')}` : null,
     '办理记录：',
@@ -211,7 +265,13 @@ export function helpText(): string {
     '签收 N —— 责任单位签收',
     '退回 N 原因 —— 不属于本单位，退回重新分派',
     '整改完成 N 说明 —— 反馈整改情况',
-    '销号 N —— 报告人或领导确认办结',
+    '签收 N 立行立改 —— 签收，3 个工作日内完成',
+    '签收 N 限期 12月20日 措施：… —— 签收，承诺完成日期和整改措施',
+    '签收 N 持续 2027-03-31 措施：… —— 长期整改，定期报告进展',
+    '进展 N 说明 —— 报告整改进展（可随后发照片）',
+    '延期 N 日期 原因 —— 申请延期，领导同意后生效',
+    '同意延期 N / 不同意延期 N 原因 —— 领导审批延期',
+    '销号 N [验收意见] —— 报告人、领导或（任务3-8）村所在管区验收销号，责任单位不能自己销号',
     '驳回 N 原因 —— 整改不到位，退回继续整改',
     '撤销 N —— 报告人或领导撤销',
     '改派 N 类别 —— 选择或更改归类（如 改派 N 5.2）',

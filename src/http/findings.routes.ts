@@ -5,6 +5,7 @@ import type { DomainContext } from '../context';
 import { AppError } from '../errors';
 import { STATUSES } from '../findings/finding.model';
 import { findingJson } from '../findings/finding.presenter';
+import { createGrader, gradeOfFinding } from '../findings/grade';
 import { MAX_REPORT_CHARS, reportFinding } from '../findings/finding.service';
 import { requireAdminToken } from './auth';
 import { readJsonBody } from './body';
@@ -55,7 +56,9 @@ export function createFindingsRouter(ctx: DomainContext, adminToken: string | un
     });
     koa.status = created ? 201 : 200;
     // The first finding as before; a report that held several problems also lists them all.
-    koa.body = parts.length > 1 ? { ...findingJson(finding, { history: true }), parts: parts.map((f) => findingJson(f)) } : findingJson(finding, { history: true });
+    const grade = createGrader(ctx.directory.org.reminders, ctx.calendar, ctx.clock.now());
+    const json = (f: typeof finding, history: boolean) => findingJson(f, { history, grade: grade(f) });
+    koa.body = parts.length > 1 ? { ...json(finding, true), parts: parts.map((f) => json(f, false)) } : json(finding, true);
   });
 
   router.get('/findings', async (koa) => {
@@ -68,7 +71,8 @@ export function createFindingsRouter(ctx: DomainContext, adminToken: string | un
       ...(q.task ? { task: q.task } : {}),
       ...(q.village ? { village: q.village } : {}),
     });
-    koa.body = { items: items.map((f) => findingJson(f)) };
+    const grade = createGrader(ctx.directory.org.reminders, ctx.calendar, ctx.clock.now());
+    koa.body = { items: items.map((f) => findingJson(f, { grade: grade(f) })) };
   });
 
   router.get('/findings/:no', async (koa) => {
@@ -76,7 +80,7 @@ export function createFindingsRouter(ctx: DomainContext, adminToken: string | un
     if (!Number.isInteger(no) || no < 1) throw new AppError('bad_request', '编号应为正整数');
     const f = await ctx.findings.get(no);
     if (!f) throw new AppError('not_found', `没有第 ${no} 号问题`);
-    koa.body = findingJson(f, { history: true });
+    koa.body = findingJson(f, { history: true, grade: gradeOfFinding(f, ctx.directory.org.reminders, ctx.calendar, ctx.clock.now()) });
   });
 
   return router;

@@ -77,6 +77,11 @@ export function actLine(i: number, item: ReminderItem, dayHours: number, markup:
     case 'triage':
       detail = `待分派 ${dur(due.hours)}。回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）`;
       break;
+    case 'progress': {
+      const over = item.overdueHours !== null ? `，${warn(`已过目标日期 ${formatDate(f.deadline)}`, markup)}` : `（目标 ${formatDate(f.deadline)}）`;
+      detail = `持续整改 ${dur(due.hours)}未报告进展${over}。请回复“进展 ${f.no} 说明”，完成后回复“整改完成 ${f.no} 情况说明”`;
+      break;
+    }
   }
   return `${head(i, f, markup)}：${detail}`;
 }
@@ -98,6 +103,9 @@ export function escalationLine(i: number, item: ReminderItem, dayHours: number, 
       break;
     case 'triage':
       state = `待分派 ${dur(due.hours)}`;
+      break;
+    case 'progress':
+      state = `持续整改已过目标日期 ${formatDate(f.deadline)}，${dur(due.hours)}未报告进展`;
       break;
   }
   return `${head(i, f, markup)}：${inertText(unitOf(f), markup)}，${warn(state, markup)}，已催办 ${item.sent ?? due.count} 次`;

@@ -9,8 +9,12 @@ import type { OpenFinding } from '../findings/finding-views';
  *
  * - accept (待签收): first after `acceptWithinHours` working hours from dispatch, then every
  *   `repeatEveryHours`; slot = floor((hours since dispatch - N) / M).
- * - deadline (整改中): once a working day before the deadline ("due"), then on each working day
- *   after it ("over0", "over1", ...).
+ * - deadline (整改中): once a working day before the deadline ("due", the finding turns 黄), then on
+ *   each working day after it ("over0", "over1", ...). Turning 红 (over0) puts it on the leaders'
+ *   督办 list at once, and again every `escalateAfter` working days.
+ * - progress (持续整改): no daily reminders; a progress report (进展) is asked for each
+ *   `progressEveryDays` working days since the last one (or 签收): "p1", "p2", ...; past the target
+ *   date the leaders hear of it with the next ask.
  * - confirm (待销号): the reporter, as accept but from the time of 整改完成.
  * - triage (待分派): the leaders, as accept but from the time it entered triage.
  *
@@ -18,11 +22,11 @@ import type { OpenFinding } from '../findings/finding-views';
  * further `escalateAfter`; the escalation window is its own slot ("esc0", "esc1", ...).
  */
 
-export type ReminderKind = 'accept' | 'deadline' | 'confirm' | 'triage';
+export type ReminderKind = 'accept' | 'deadline' | 'confirm' | 'triage' | 'progress';
 
 /** The fields the rules read, of an open finding as findings_open keeps it (`enteredAt`: when it entered its current state). */
 export type ReminderFinding = Pick<OpenFinding, 'no' | 'status' | 'task' | 'departments' | 'village' | 'cadre' | 'reporter' | 'deadline' | 'dispatchedAt' | 'rectifiedAt' | 'updatedAt'> &
-  Partial<Pick<OpenFinding, 'enteredAt'>>;
+  Partial<Pick<OpenFinding, 'enteredAt' | 'kind' | 'acceptedAt' | 'lastProgressAt'>>;
 
 export interface SlotDue {
   no: number;
@@ -46,6 +50,10 @@ export function baseOf(f: ReminderFinding): { kind: ReminderKind; base: Date } |
     case 'dispatched':
       return f.dispatchedAt ? { kind: 'accept', base: f.dispatchedAt } : null;
     case 'accepted':
+      if (f.kind === '持续整改') {
+        const since = f.lastProgressAt ?? f.acceptedAt ?? f.enteredAt;
+        return since ? { kind: 'progress', base: since } : null;
+      }
       return f.deadline ? { kind: 'deadline', base: f.deadline } : null;
     case 'rectified':
       return f.rectifiedAt ? { kind: 'confirm', base: f.rectifiedAt } : null;
@@ -58,7 +66,10 @@ export function baseOf(f: ReminderFinding): { kind: ReminderKind; base: Date } |
 }
 
 function escalationOf(kind: ReminderKind, count: number, every: number): number | null {
-  if (kind === 'triage' || count <= every) return null;
+  if (kind === 'triage' || kind === 'progress') return null;
+  // Overdue (红) goes to the leaders at once: over0 is the 2nd deadline reminder.
+  if (kind === 'deadline') return count < 2 ? null : Math.floor((count - 2) / every);
+  if (count <= every) return null;
   return Math.floor((count - every - 1) / every);
 }
 
@@ -80,6 +91,14 @@ export function slotsOf(f: ReminderFinding, s: ReminderSettings, timeline: Worki
     escalation: early ? null : escalationOf(kind, count, s.escalateAfter),
     hours,
   });
+
+  if (kind === 'progress') {
+    const hours = timeline.between(base, now);
+    const k = Math.floor(hours / (s.progressEveryDays * timeline.dayHours) + 1e-9);
+    if (k < 1) return [];
+    const overdue = f.deadline !== null && now.getTime() > f.deadline.getTime();
+    return [{ ...make(`p${k}`, k, false, hours), escalation: overdue ? k - 1 : null }];
+  }
 
   if (kind === 'deadline') {
     // Deadline reminders fall at the start of a working day, when every unit's fall together.
@@ -108,6 +127,7 @@ export function slotKey(d: { no: number; kind: ReminderKind; base: Date; slot: s
 /** The slots of `d`'s kind up to and including its own: those whose reminders may have gone. */
 export function slotsSoFar(d: Pick<SlotDue, 'kind' | 'count'>): string[] {
   if (d.kind === 'deadline') return ['due', ...Array.from({ length: Math.max(0, d.count - 1) }, (_, k) => `over${k}`)];
+  if (d.kind === 'progress') return Array.from({ length: d.count }, (_, k) => `p${k + 1}`);
   return Array.from({ length: d.count }, (_, k) => String(k));
 }
 

@@ -89,7 +89,7 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
 
     await t.say('hanbing', '销号 1'); // a department may not close its own work
     await t.settle();
-    expect(lastTo('hanbing')).to.contain('只有报告人');
+    expect(lastTo('hanbing')).to.contain('责任单位不能自己销号');
     expect((await finding(1)).status).to.equal('rectified');
 
     await t.say('zhuxia', '驳回 1 墙体裂缝还没处理');

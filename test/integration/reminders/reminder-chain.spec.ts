@@ -95,13 +95,15 @@ describe('reminders from dispatch to closure (国庆 2026: 10/1-10/7 off, 9/20 a
     expect(deadlineDay.group[0]).to.contain('今天 17:30 到期').and.to.contain('整改完成 1 情况说明');
     const over1 = await remindAt('2026-10-15T08:30');
     expect(over1.group[0]).to.contain('已超期 1 个工作日');
+    // Overdue is 红: the leaders' 督办 list has it at once.
+    expect(over1.leaders).to.have.length(1);
+    expect(over1.leaders[0]).to.contain('超期 1 个工作日未整改完成').and.to.contain('第 1 号').and.to.contain('农业服务站').and.to.contain('已催办 2 次');
     expect(sent(await remindAt('2026-10-15T15:00'))).to.deep.equal(nothing); // once a working day
     expect((await remindAt('2026-10-16T08:45')).group[0]).to.contain('已超期 2 个工作日');
     expect(sent(await remindAt('2026-10-17T10:00'))).to.deep.equal(nothing); // Saturday
     const over3 = await remindAt('2026-10-19T08:30');
     expect(over3.group[0]).to.contain('已超期 3 个工作日');
-    expect(over3.leaders).to.have.length(1);
-    expect(over3.leaders[0]).to.contain('超期 3 个工作日未整改完成').and.to.contain('已催办 4 次');
+    expect(over3.leaders).to.deep.equal([]); // told again only after 3 more working days
 
     await sayAt('2026-10-19T10:00', 'zhengkai', '整改完成 1 已接通自来水，恢复正常供水');
     expect(sent(await remindAt('2026-10-19T13:00'))).to.deep.equal(nothing);
@@ -124,9 +126,9 @@ describe('reminders from dispatch to closure (国庆 2026: 10/1-10/7 off, 9/20 a
       'accept:esc0',
       'deadline:due',
       'deadline:over0',
+      'deadline:esc0',
       'deadline:over1',
       'deadline:over2',
-      'deadline:esc0',
       'confirm:0',
     ]);
   });

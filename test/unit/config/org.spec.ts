@@ -37,7 +37,7 @@ describe('organisation file (config/org.ts)', () => {
 
   it('fills the reminder defaults of the contract', () => {
     const org = parseOrgConfig(stringify(minimal), 'org.yaml');
-    expect(org.reminders).to.deep.equal({ acceptWithinHours: 4, deadlineDays: 7, repeatEveryHours: 4, escalateAfter: 3, workHours: '08:30-17:30' });
+    expect(org.reminders).to.deep.equal({ acceptWithinHours: 4, deadlineDays: 7, repeatEveryHours: 4, escalateAfter: 3, maxDeadlineDays: 20, progressEveryDays: 10, staleDays: 5, workHours: '08:30-17:30' });
   });
 
   it('names the path and the fault for a department that is not in the division table', () => {

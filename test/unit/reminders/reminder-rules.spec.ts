@@ -4,7 +4,7 @@ import { createWorkingTimeline } from '../../../src/calendar/working-timeline';
 import { lookAheadHours, slotKey, slotsOf, type ReminderFinding } from '../../../src/reminders/reminder.rules';
 
 const sh = (local: string): Date => new Date(`${local}+08:00`);
-const settings = { acceptWithinHours: 4, deadlineDays: 7, repeatEveryHours: 4, escalateAfter: 3, workHours: '08:30-17:30' };
+const settings = { acceptWithinHours: 4, deadlineDays: 7, repeatEveryHours: 4, escalateAfter: 3, maxDeadlineDays: 20, progressEveryDays: 10, staleDays: 5, workHours: '08:30-17:30' };
 const calendar = createWorkCalendar({ workHours: settings.workHours });
 const timeline = createWorkingTimeline(calendar, sh('2026-09-01T00:00:00'), sh('2026-11-01T00:00:00'));
 
@@ -46,14 +46,15 @@ describe('reminder rules: which slot is due when (08:30-17:30, 国庆 2026)', ()
     expect(at(dispatched, '2026-10-09T16:00:00')).to.deep.equal(['accept:6/7/esc1']);
   });
 
-  it('reminds an accepted finding on the deadline day and on each working day after it', () => {
+  it('reminds an accepted finding on the deadline day (黄) and on each working day after it; turning 红 goes to the leaders at once', () => {
     const accepted = finding({ status: 'accepted' });
     expect(at(accepted, '2026-10-13T17:00:00')).to.deep.equal([]);
     expect(at(accepted, '2026-10-14T08:30:00')).to.deep.equal(['deadline:due/1']);
     expect(at(accepted, '2026-10-14T17:29:00')).to.deep.equal(['deadline:due/1']);
-    expect(at(accepted, '2026-10-15T08:30:00')).to.deep.equal(['deadline:over0/2']);
-    expect(at(accepted, '2026-10-16T16:00:00')).to.deep.equal(['deadline:over1/3']);
+    expect(at(accepted, '2026-10-15T08:30:00')).to.deep.equal(['deadline:over0/2/esc0']);
+    expect(at(accepted, '2026-10-16T16:00:00')).to.deep.equal(['deadline:over1/3/esc0']);
     expect(at(accepted, '2026-10-19T08:30:00')).to.deep.equal(['deadline:over2/4/esc0']);
+    expect(at(accepted, '2026-10-20T08:30:00')).to.deep.equal(['deadline:over3/5/esc1']); // again after 3 more working days
     // Over the weekend the slot is already Monday's; the job sends nothing outside working time.
     expect(at(accepted, '2026-10-17T10:00:00')).to.deep.equal(at(accepted, '2026-10-19T08:30:00'));
   });
@@ -64,6 +65,19 @@ describe('reminder rules: which slot is due when (08:30-17:30, 国庆 2026)', ()
     const triage = finding({ status: 'triage', dispatchedAt: null, deadline: null, departments: [], updatedAt: sh('2026-10-19T10:00:00') });
     expect(at(triage, '2026-10-19T14:00:00')).to.deep.equal(['triage:0/1']);
     expect(at(triage, '2026-10-21T14:00:00')).to.deep.equal(['triage:4/5']); // never escalated: leaders are told already
+  });
+
+  it('asks a 持续整改 finding for progress every 10 working days, never daily, and tells the leaders once its target has passed', () => {
+    // Accepted Tue 29 Sep 15:00; 1-7 Oct are holidays, Sat 10 Oct a working day: 10 working days end Mon 19 Oct 15:00.
+    const longTerm = finding({ status: 'accepted', kind: '持续整改', acceptedAt: sh('2026-09-29T15:00:00'), deadline: sh('2026-10-30T17:30:00') });
+    expect(at(longTerm, '2026-10-14T08:30:00')).to.deep.equal([]); // the deadline rule would remind here; 持续整改 is not nagged
+    expect(at(longTerm, '2026-10-19T14:59:00')).to.deep.equal([]);
+    expect(at(longTerm, '2026-10-19T15:00:00')).to.deep.equal(['progress:p1/1']);
+    expect(at(longTerm, '2026-10-22T10:00:00')).to.deep.equal(['progress:p1/1']); // no second ask before 10 more working days
+    // A 进展 starts the count again.
+    const reported = { ...longTerm, lastProgressAt: sh('2026-10-20T09:00:00') };
+    expect(at(reported, '2026-10-22T10:00:00')).to.deep.equal([]);
+    expect(at(reported, '2026-11-03T09:00:00')).to.deep.equal(['progress:p1/1/esc0']); // past the target: the leaders hear of it
   });
 
   it('has nothing for a closed or cancelled finding', () => {
