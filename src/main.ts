@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import { ConfigError, loadConfigFromProcess, type AppConfig } from '../config/env';
 import { loadOrgConfig, OrgConfigError, resolveOrgConfigPath, type OrgConfig } from '../config/org';
 import { handleInbound } from '../handlers/index';
@@ -37,6 +37,7 @@ import { startScheduler, type Scheduler } from './scheduler';
 import { SIM_OAUTH_AUTHORIZE_PATH } from './simulator/sim.routes';
 import { createSimulator, simulatorBanner } from './simulator/simulator';
 import { createBotConnection } from './wecom/bot-connection';
+import { createConnectionLease } from './wecom/connection-lease';
 import { createWeComCallbackRouter } from './wecom/callback.routes';
 import type { InboundEvent } from './wecom/events';
 import { createWeComClient } from './wecom/wecom.client';
@@ -180,7 +181,7 @@ export function createService(options: ServiceOptions): Service {
     async stop() {
       await scheduler?.stop();
       scheduler = undefined;
-      wired?.botConnection?.stop();
+      await wired?.botConnection?.stop();
       for (const w of wired?.workers ?? []) await w.stop();
       if (server) {
         const s = server;
@@ -220,7 +221,16 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
   };
   const lc = config.wecom.botLongConnection;
   const botConnection = lc
-    ? createBotConnection({ botId: lc.botId, secret: lc.secret, ...(lc.url ? { wsUrl: lc.url } : {}), clock, logger, accept: (event) => accept(event) })
+    ? createBotConnection({
+        botId: lc.botId,
+        secret: lc.secret,
+        ...(lc.url ? { wsUrl: lc.url } : {}),
+        clock,
+        logger,
+        accept: (event) => accept(event),
+        // WeCom keeps one long connection per bot: of several instances, the lease's holder connects.
+        lease: createConnectionLease({ claims, key: `bot-connection:${lc.botId}`, owner: new Types.ObjectId().toString(), clock }),
+      })
     : undefined;
   const transport = createWeComTransport(client, {
     ...(botConnection ? { botChat: botConnection.send } : {}),

@@ -29,6 +29,14 @@ export async function startFakeBotServer() {
     push(body: Record<string, unknown>) {
       socket?.send(JSON.stringify({ cmd: 'aibot_msg_callback', headers: { req_id: `r-${String(body.msgid)}` }, body }));
     },
+    /** An event frame (aibot_event_callback), e.g. `disconnected_event` when another connection took over. */
+    pushEvent(eventtype: string) {
+      socket?.send(JSON.stringify({ cmd: 'aibot_event_callback', headers: { req_id: `e-${eventtype}` }, body: { msgid: `e-${eventtype}`, msgtype: 'event', event: { eventtype } } }));
+    },
+    /** How many connections are open now. */
+    get open() {
+      return wss.clients.size;
+    },
     close: () => new Promise<void>((resolve) => {
       for (const c of wss.clients) c.terminate();
       wss.close(() => resolve());
