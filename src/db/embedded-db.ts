@@ -3,7 +3,7 @@ import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, re
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lockDataDir } from './data-lock';
+import { lockDataDir, StartRefused } from './data-lock';
 
 /**
  * A MongoDB-compatible server started by this process: FerretDB (built from the Go module proxy)
@@ -85,11 +85,73 @@ function run(command: string, args: string[], cwd: string): Promise<string> {
 /** Builds the FerretDB wrapper once (with the `_id` lookup patched, see above); later calls reuse the binary. */
 export async function buildFerretDb(say: Say): Promise<string> {
   if (binaryIsFresh()) return ferretBinary;
-  say('正在用 Go 构建 FerretDB（首次构建需下载依赖，可能需要几分钟）… / building FerretDB, the first build can take minutes');
+  say('正在用 Go 构建内置数据库 FerretDB（首次构建需下载约 1 GB 的 Go 依赖，可能需要几分钟，只需一次）…');
   mkdirSync(ferretCache, { recursive: true });
   const started = Date.now();
-  // The module as go.mod requires it, copied and patched beside a copy of the wrapper that uses it.
-  const downloaded = JSON.parse(await run('go', ['mod', 'download', '-json', FERRETDB_MODULE], ferretSourceDir)) as { Dir?: string };
+  const progress = reportProgress(say, started);
+  try {
+    // The module as go.mod requires it, copied and patched beside a copy of the wrapper that uses it.
+    progress.stage('正在下载 FerretDB 源码');
+    const downloaded = JSON.parse(await run('go', ['mod', 'download', '-json', FERRETDB_MODULE], ferretSourceDir)) as { Dir?: string };
+    progress.stage('正在下载依赖并编译');
+    buildPatched(downloaded);
+    await run('go', ['build', '-o', ferretBinary, '.'], path.join(ferretCache, 'wrapper'));
+  } finally {
+    progress.stop();
+  }
+  say(`FerretDB 构建完成，用时 ${Math.round((Date.now() - started) / 1000)} 秒`);
+  return ferretBinary;
+}
+
+/**
+ * Every few seconds while Go works: what it is doing, how long it has taken and how much it has
+ * downloaded (the growth of Go's module download cache, where toolchains land too).
+ */
+function reportProgress(say: Say, started: number): { stage(what: string): void; stop(): void } {
+  const cache = goDownloadCache();
+  const before = cache ? directoryBytes(cache) : 0;
+  let current = '';
+  const timer = setInterval(() => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    const mb = cache ? Math.max(0, Math.round((directoryBytes(cache) - before) / 1e6)) : undefined;
+    say(`${current}… 已用 ${seconds} 秒${mb === undefined ? '' : `，已下载 ${mb} MB`}`);
+  }, PROGRESS_EVERY_MS);
+  timer.unref();
+  return {
+    stage(what) {
+      current = what;
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
+
+const PROGRESS_EVERY_MS = 5_000;
+
+function goDownloadCache(): string | undefined {
+  const modCache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout?.trim();
+  return modCache ? path.join(modCache, 'cache', 'download') : undefined;
+}
+
+function directoryBytes(dir: string): number {
+  let total = 0;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += directoryBytes(full);
+    else if (entry.isFile()) total += statSync(full, { throwIfNoEntry: false })?.size ?? 0;
+  }
+  return total;
+}
+
+/** The downloaded module copied where it may be changed, patched, and the wrapper pointed at it. */
+function buildPatched(downloaded: { Dir?: string }): void {
   if (!downloaded.Dir) throw new Error(`FerretDB 构建失败：go mod download 未给出 ${FERRETDB_MODULE} 的目录`);
   const moduleCopy = path.join(ferretCache, 'module');
   const wrapper = path.join(ferretCache, 'wrapper');
@@ -106,9 +168,6 @@ export async function buildFerretDb(say: Say): Promise<string> {
   mkdirSync(wrapper, { recursive: true });
   for (const f of ['main.go', 'go.mod', 'go.sum']) copyFileSync(path.join(ferretSourceDir, f), path.join(wrapper, f));
   writeFileSync(path.join(wrapper, 'go.mod'), `${readFileSync(path.join(wrapper, 'go.mod'), 'utf8')}\nreplace ${FERRETDB_MODULE} => ../module\n`);
-  await run('go', ['build', '-o', ferretBinary, '.'], wrapper);
-  say(`FerretDB 构建完成，用时 ${Math.round((Date.now() - started) / 1000)} 秒`);
-  return ferretBinary;
 }
 
 export async function startFerretDb(options: { dataDir: string; port?: number; say: Say }): Promise<EmbeddedDatabase> {
@@ -177,6 +236,9 @@ export async function startMemoryServer(options: { dataDir?: string; say: Say })
     throw new Error('mongodb-memory-server-core 未安装');
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // The binary first (a download when none is cached), so that a failed download is one error to
+  // report, not a stack trace the library prints before giving up.
+  await mod.MongoBinary.getPath();
   const server = await mod.MongoMemoryServer.create({
     instance: options.dataDir ? { dbPath: options.dataDir, storageEngine: 'wiredTiger' } : {},
   });
@@ -240,7 +302,8 @@ async function startFirstAvailable(options: { dataDir: string; say: Say; prefer?
     try {
       return await startMemoryServer({ dataDir: path.join(options.dataDir, 'mongod'), say: options.say });
     } catch (err) {
-      problems.push(`mongodb-memory-server: ${(err as Error).message}`);
+      // A download error runs to many lines; its first two say what failed.
+      problems.push(`mongodb-memory-server: ${(err as Error).message.split('\n').slice(0, 2).join(' ')}`);
       return undefined;
     }
   };
@@ -265,14 +328,15 @@ async function startFirstAvailable(options: { dataDir: string; say: Say; prefer?
     const db = await attempt();
     if (db) return db;
   }
-  throw new Error(
+  // The ways out first; the reasons after, one line each (a download error's first line only).
+  throw new StartRefused(
     [
-      '找不到可用的 MongoDB 兼容数据库 / no MongoDB-compatible database could be started:',
+      '没有可用的数据库，机器人无法启动。请任选其一：',
+      '  1. 设置 MONGODB_URI 指向已有的 MongoDB（可写在 .env 里）',
+      '  2. 安装 Go 1.22 或更新版本，内置数据库 FerretDB 会在首次启动时自动构建（约下载 1 GB，只需一次）',
+      '  3. 在能访问互联网的机器上启动，由 mongodb-memory-server 下载 mongod（约 100 MB）',
+      '原因：',
       ...problems.map((p) => `  - ${p}`),
-      '请任选其一 / do one of:',
-      '  1. 设置 MONGODB_URI 指向已有的 MongoDB / set MONGODB_URI to a running MongoDB',
-      '  2. 安装 Go 1.22+（用于构建 FerretDB）/ install Go 1.22+ so FerretDB can be built',
-      '  3. 在能访问互联网的机器上运行（mongodb-memory-server 会下载 mongod）/ allow mongodb-memory-server to download mongod',
     ].join('\n'),
   );
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, loadDotEnv } from '../../../config/env';
@@ -107,6 +107,34 @@ describe('starting the bot', function () {
       expect(config.port).to.equal(3000);
       expect(config.simulator).to.equal(true);
     });
+  });
+
+  it('without Go and without mongod: the three ways out first, then the reasons, and no stack trace', async () => {
+    // PATH without the directories that hold go or mongod; the mongod download pointed nowhere.
+    const bare = (process.env.PATH ?? '')
+      .split(path.delimiter)
+      .filter((d) => !existsSync(path.join(d, 'go')) && !existsSync(path.join(d, 'mongod')))
+      .join(path.delimiter);
+    const bot = startBot(projectRoot, {
+      PATH: bare,
+      PORT: String(await freePort()),
+      DATA_DIR: path.join(dir, 'data'),
+      ORG_CONFIG: 'config/org.example.yaml',
+      MONGOMS_DOWNLOAD_DIR: path.join(dir, 'mongod-download'),
+      MONGOMS_DOWNLOAD_MIRROR: 'http://127.0.0.1:1',
+    });
+    bots.push(bot);
+    expect(await bot.exited).to.equal(1);
+    const lines = bot.output().trim().split('\n');
+    const first = lines.findIndex((l) => l.includes('没有可用的数据库'));
+    expect(first, bot.output()).to.be.at.least(0);
+    expect(lines.slice(first + 1, first + 4).map((l) => l.trim().slice(0, 2))).to.deep.equal(['1.', '2.', '3.']);
+    expect(lines[first + 1]).to.contain('MONGODB_URI');
+    expect(lines[first + 2]).to.contain('Go 1.22');
+    expect(lines[first + 3]).to.contain('mongod');
+    expect(bot.output()).to.contain('未找到 Go 工具链');
+    expect(bot.output()).not.to.contain('DownloadError');
+    expect(bot.output()).not.to.match(/\n\s+at /);
   });
 
   describe('twice', () => {
