@@ -65,7 +65,8 @@ function databaseProcesses(dir: string): number[] {
 }
 
 describe('starting the bot', function () {
-  this.timeout(90_000);
+  // Up to three bots started one after another, each loading the sources through tsx.
+  this.timeout(300_000);
   let dir: string;
   const bots: Bot[] = [];
 
@@ -86,12 +87,12 @@ describe('starting the bot', function () {
       );
       const fromFile = startBot(dir, {});
       bots.push(fromFile);
-      await until(() => healthy(filePort), 30_000, `the bot on ${filePort} (PORT from .env)`);
+      await until(() => healthy(filePort), 90_000, `the bot on ${filePort} (PORT from .env)`);
       await stop(fromFile);
 
       const fromEnv = startBot(dir, { PORT: String(envPort) });
       bots.push(fromEnv);
-      await until(() => healthy(envPort), 30_000, `the bot on ${envPort} (PORT from the environment)`);
+      await until(() => healthy(envPort), 90_000, `the bot on ${envPort} (PORT from the environment)`);
       expect(await healthy(filePort)).to.equal(false);
     });
 
@@ -147,7 +148,7 @@ describe('starting the bot', function () {
       const env = { PORT: String(port), DATA_DIR: path.join(dir, 'data'), ORG_CONFIG: 'config/org.example.yaml' };
       const first = startBot(projectRoot, env);
       bots.push(first);
-      await until(() => healthy(port), 60_000, 'the first bot');
+      await until(() => healthy(port), 120_000, 'the first bot');
       expect(databaseProcesses(dir)).to.have.length(1);
 
       const second = startBot(projectRoot, env);
@@ -166,7 +167,7 @@ describe('starting the bot', function () {
       const dataDir = path.join(dir, 'data');
       const first = startBot(projectRoot, { PORT: String(port), DATA_DIR: dataDir, ORG_CONFIG: 'config/org.example.yaml' });
       bots.push(first);
-      await until(() => healthy(port), 60_000, 'the first bot');
+      await until(() => healthy(port), 120_000, 'the first bot');
       // The embedded database's file is named for the bot, not the driver's default `test`.
       expect(readdirSync(path.join(dataDir, 'ferretdb')).filter((f) => f.endsWith('.sqlite'))).to.deep.equal(['huitoukan.sqlite']);
 
@@ -181,7 +182,7 @@ describe('starting the bot', function () {
       await stop(first);
       const third = startBot(projectRoot, { PORT: String(other), DATA_DIR: dataDir, ORG_CONFIG: 'config/org.example.yaml' });
       bots.push(third);
-      await until(() => healthy(other), 60_000, 'the bot after the first stopped');
+      await until(() => healthy(other), 120_000, 'the bot after the first stopped');
     });
   });
 });
