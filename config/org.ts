@@ -109,6 +109,8 @@ export const orgSchema = z
       .object({ at: timeOfDay.default('17:00') })
       .strict()
       .prefault({}),
+    /** The current batch (批次) new findings belong to, until a leader names another in chat. */
+    batch: z.string().trim().min(1, '批次名称不能为空 / batch must not be empty').max(50, '批次名称过长 / batch name too long').optional(),
   })
   .strict()
   .superRefine((org, ctx) => {

@@ -1,7 +1,7 @@
 import { parseCommand } from '../src/commands/command-parser';
 import type { DomainContext } from '../src/context';
 import { isAppError } from '../src/errors';
-import { replyToOf, tell } from '../src/findings/finding.service';
+import { replyToOf, setBatch, splitFinding, tell } from '../src/findings/finding.service';
 import type { InboundEvent } from '../src/wecom/events';
 import { handleCardClick } from './card-click.handler';
 import type { HandlerContext } from './context';
@@ -70,6 +70,10 @@ async function dispatch(event: InboundEvent, ctx: HandlerContext): Promise<void>
           return handleStats(ctx);
         case 'help':
           return handleHelp(ctx);
+        case 'split':
+          return ctx.reply((await splitFinding(ctx, command.no, event.from, event.text)).message);
+        case 'batch':
+          return ctx.reply((await setBatch(ctx, command.name, event.from)).message);
         case 'malformed':
           return ctx.reply(`请在“${command.verb}”后写上问题编号，例如：${command.verb} 12。发“帮助”查看全部命令。`);
         case 'report':

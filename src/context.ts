@@ -2,7 +2,9 @@ import type { WorkCalendar } from './calendar/work-calendar';
 import type { Clock } from './clock';
 import type { ClaimRepository } from './db/claims';
 import type { EvidenceRepository } from './evidence/evidence.repository';
+import type { BatchSetting } from './findings/batch.setting';
 import type { FindingRepository } from './findings/finding.repository';
+import type { HouseholdRepository } from './households/household.repository';
 import type { Housekeeping } from './housekeeping/housekeeping.service';
 import type { Logger } from './logger';
 import type { Directory } from './org/directory';
@@ -33,6 +35,10 @@ export interface DomainContext {
   appMessaging: boolean;
   /** What WeCom currently refuses (configuration faults, unreachable members), for /healthz and the dashboard. */
   wecomHealth: WeComHealth;
+  /** Household records (one per household of a village, across rounds). */
+  households: HouseholdRepository;
+  /** The current batch (批次) of new findings. */
+  batches: BatchSetting;
   /** Evidence photos of findings (GridFS). */
   evidence: EvidenceRepository;
   /** Where photos sent in chat are fetched (media/get). */
@@ -42,6 +48,7 @@ export interface DomainContext {
 export interface Links {
   finding(no: number): string;
   dashboard(): string;
+  household(code: string): string;
   form(): string;
 }
 
@@ -49,6 +56,7 @@ export function createLinks(publicBaseUrl: string): Links {
   return {
     finding: (no) => `${publicBaseUrl}/dashboard/findings/${no}`,
     dashboard: () => `${publicBaseUrl}/dashboard`,
+    household: (code) => `${publicBaseUrl}/dashboard/households/${encodeURIComponent(code)}`,
     form: () => `${publicBaseUrl}/form`,
   };
 }

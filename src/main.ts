@@ -17,7 +17,9 @@ import { openDatabase, pingDatabase } from './db/connection';
 import { dataLockHolder, StartRefused } from './db/data-lock';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-db';
 import { createEvidenceRepository } from './evidence/evidence.repository';
+import { createBatchSetting } from './findings/batch.setting';
 import { createFindingRepository } from './findings/finding.repository';
+import { createHouseholdRepository } from './households/household.repository';
 import { ensureFindingViews } from './digest/tallies';
 import { createHousekeeping } from './housekeeping/housekeeping.service';
 import { createApp } from './http/app';
@@ -273,6 +275,8 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     appMessaging,
     wecomHealth,
     evidence: createEvidenceRepository(connection),
+    households: createHouseholdRepository(connection, clock),
+    batches: createBatchSetting(connection, org.batch ?? null),
     media: client,
   };
   const inbox = createInbox({ connection, claims, clock, logger, handle: (event) => handleInbound(event, domain) });

@@ -8,6 +8,10 @@ export type Command =
   | { kind: 'todo' }
   | { kind: 'stats' }
   | { kind: 'help' }
+  /** 拆分 N (a leader undoes a merge). */
+  | { kind: 'split'; no: number }
+  /** 批次 名称 (a leader sets the current batch); empty name: which it is. */
+  | { kind: 'batch'; name: string }
   /** A command word without a number: ask again rather than file it as a report. */
   | { kind: 'malformed'; verb: string }
   | { kind: 'report'; text: string };
@@ -21,7 +25,7 @@ export function normalise(input: string): string {
     .trim();
 }
 
-const VERBS = [...Object.keys(ACTION_BY_VERB), '改派', '查询'].sort((a, b) => b.length - a.length).join('|');
+const VERBS = [...Object.keys(ACTION_BY_VERB), '改派', '查询', '拆分'].sort((a, b) => b.length - a.length).join('|');
 const NUMBERED = new RegExp(`^(${VERBS})\\s*(?:第\\s*)?[#＃]?\\s*(\\d{1,9})\\s*号?(?:[\\s,，:：、]+([\\s\\S]*))?$`);
 
 export function parseCommand(raw: string): Command {
@@ -29,6 +33,8 @@ export function parseCommand(raw: string): Command {
   if (/^(帮助|help|\?|？)$/i.test(s)) return { kind: 'help' };
   if (/^(待办|我的待办)$/.test(s)) return { kind: 'todo' };
   if (/^统计$/.test(s)) return { kind: 'stats' };
+  const batch = /^批次(?:\s+([\s\S]*))?$/.exec(s);
+  if (batch) return { kind: 'batch', name: (batch[1] ?? '').trim() };
   const m = NUMBERED.exec(s);
   if (m) {
     const verb = m[1]!;
@@ -36,6 +42,7 @@ export function parseCommand(raw: string): Command {
     const rest = (m[3] ?? '').trim();
     if (verb === '查询') return { kind: 'query', no };
     if (verb === '改派') return { kind: 'reroute', no, choice: rest };
+    if (verb === '拆分') return { kind: 'split', no };
     return { kind: 'action', action: ACTION_BY_VERB[verb]!, no, note: rest };
   }
   const bare = new RegExp(`^(${VERBS})(\\s|$)`).exec(s);

@@ -1,5 +1,6 @@
 import type { Collection, Connection } from 'mongoose';
 import { insertNew } from '../db/claims';
+import { withoutHouseholdName } from '../privacy/mask';
 import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.model';
 
 /**
@@ -23,10 +24,12 @@ import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.mo
  */
 
 /** The fields of a finding the open view keeps as they are. */
-const OPEN_FIELDS = ['no', 'status', 'version', 'task', 'item', 'departments', 'village', 'district', 'cadre', 'reporter', 'urgency', 'deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt', 'kind', 'acceptedAt', 'lastProgressAt'] as const;
+const OPEN_FIELDS = ['no', 'status', 'version', 'task', 'item', 'departments', 'village', 'district', 'cadre', 'reporter', 'urgency', 'deadline', 'dispatchedAt', 'rectifiedAt', 'createdAt', 'updatedAt', 'kind', 'acceptedAt', 'lastProgressAt', 'source', 'batch', 'relapse'] as const;
 
 export type OpenFinding = Pick<Viewed, (typeof OPEN_FIELDS)[number]> & {
   _id: string;
+  /** The household's code (东岭-017), what groups and digests name it by. */
+  householdCode: string | null;
   /** When it entered its current state (its last history entry). */
   enteredAt: Date;
   /** The start of the report, enough for a one-line summary. */
@@ -74,8 +77,10 @@ export function toOpenFinding(f: Viewed): OpenFinding {
   return {
     ...kept,
     _id: findingId(f.no),
+    householdCode: f.household?.code ?? null,
     enteredAt: last ? new Date(last.at) : f.updatedAt,
-    textStart: f.text.replace(/\s+/g, ' ').trim().slice(0, TEXT_START_CHARS),
+    // Read by groups (digest, reminders): the household's name gives way to its code.
+    textStart: withoutHouseholdName(f.text, f.household).replace(/\s+/g, ' ').trim().slice(0, TEXT_START_CHARS),
   };
 }
 
@@ -148,6 +153,8 @@ export function createFindingViews(connection: Connection): FindingViews {
       else await openCollection().deleteOne({ _id: id });
       const events = eventsOf(f).filter((e) => created || e.kind !== 'created');
       if (events.length) await insertNew(tallyCollection() as Collection<TallyEvent>, events);
+      // A merged finding split off again (拆分) is no longer withdrawn.
+      if (!created && f.history.at(-1)?.from === 'cancelled') await tallyCollection().deleteOne({ _id: `cancelled:${f.no}` });
     },
 
     open: async () => (await openCollection().find({}).toArray()).map(unpack).sort((a, b) => a.no - b.no),
@@ -188,7 +195,7 @@ export function createFindingViews(connection: Connection): FindingViews {
       const closedIds = new Set<string>();
       const recent: TallyEvent[] = [];
       let count = 0;
-      const cursor = findings.find({}, { projection: { routing: 0, replyTo: 0, household: 0, 'history.text': 0, 'history.note': 0 }, batchSize: 2_000 });
+      const cursor = findings.find({}, { projection: { routing: 0, replyTo: 0, 'history.text': 0, 'history.note': 0 }, batchSize: 2_000 });
       for await (const doc of cursor) {
         const f = doc as unknown as Viewed;
         if (isOpen(f.status)) open.set(findingId(f.no), { doc: pack(toOpenFinding(f)), version: f.version });

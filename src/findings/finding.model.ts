@@ -79,6 +79,8 @@ const findingSchema = new Schema(
     batch: { type: String, default: null },
     /** The open finding of the same household and key problem this one was merged into. */
     linkedTo: { type: Number, default: null },
+    /** 反弹: the household had a finding of the same key problem closed before. */
+    relapse: { type: Boolean, default: false },
     /** The delivery that created it: a retried callback finds it and creates nothing. */
     sourceKey: { type: String, required: true, unique: true },
     routing: {
@@ -179,6 +181,7 @@ export interface FindingDoc {
   source: FindingSource;
   batch: string | null;
   linkedTo: number | null;
+  relapse: boolean;
   sourceKey: string;
   routing: RoutingInfo;
   deadline: Date | null;

@@ -25,6 +25,7 @@ export function findingJson(f: Finding, options: { history?: boolean; grade?: Gr
     source: f.source,
     batch: f.batch ?? null,
     linkedTo: f.linkedTo ?? null,
+    relapse: f.relapse ?? false,
     deadline: iso(f.deadline),
     createdAt: iso(f.createdAt),
     updatedAt: iso(f.updatedAt),

@@ -1,6 +1,7 @@
 import type { Connection, Model } from 'mongoose';
 import type { Clock } from '../clock';
 import { insertNew, isDuplicateKey, type ClaimRepository } from '../db/claims';
+import { highestInUse } from '../db/sequence';
 import { createFindingViews, findingId, type FindingViews, type OpenFinding, type Tallies } from './finding-views';
 import { DEFAULT_SOURCE, findingModel, type FindingDoc, type FindingStatus, type HistoryEntry } from './finding.model';
 
@@ -85,26 +86,7 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
   const byId = (no: number) => model.findOne({ _id: findingId(no) }).lean<Finding>().exec();
   const exists = async (no: number) => (await model.collection.findOne({ _id: findingId(no) } as object, { projection: { _id: 1 } })) !== null;
 
-  /**
-   * The highest number in use, found from one known to be in use (or 0) by lookups of single
-   * numbers, which every server answers from its `_id` index: doubling steps, then halving.
-   * Numbers are never deleted, so those in use run 1..highest without gaps.
-   */
-  async function highestFrom(known: number): Promise<number> {
-    let low = known;
-    let step = 1;
-    while (await exists(low + step)) {
-      low += step;
-      step *= 2;
-    }
-    let high = low + step;
-    while (high - low > 1) {
-      const mid = Math.floor((low + high) / 2);
-      if (await exists(mid)) low = mid;
-      else high = mid;
-    }
-    return low;
-  }
+  const highestFrom = (known: number): Promise<number> => highestInUse(exists, known);
 
   /** Writes the views from the finding as written, and again if it changed meanwhile (the last writer's view stands). */
   async function syncViews(written: Finding, created: boolean): Promise<void> {
@@ -223,7 +205,7 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
       for (const channel of ['chat', 'bot', 'form', 'api']) {
         moved += (await model.collection.updateMany({ source: channel }, { $set: { channel, source: DEFAULT_SOURCE } })).modifiedCount;
       }
-      await model.collection.updateMany({ batch: { $exists: false } }, { $set: { batch: null, linkedTo: null } });
+      await model.collection.updateMany({ batch: { $exists: false } }, { $set: { batch: null, linkedTo: null, relapse: false } });
       await insertNew(done, [{ _id: 'channel', at: clock.now() }]);
       return moved;
     },

@@ -7,6 +7,9 @@ import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
 import type { LearnedCorrection, RouteResult } from '../routing/router';
 import { markupOf, type MarkdownDialect } from '../wecom/markup';
 import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
+import type { Household } from '../households/household.repository';
+import { MAX_BATCH_CHARS } from './batch.setting';
+import type { OpenFinding } from './finding-views';
 import type { Finding } from './finding.repository';
 import { refusal, RULES, type Action } from './lifecycle';
 import * as text from './messages';
@@ -111,11 +114,27 @@ function routeFields(ctx: DomainContext, route: Pick<RouteResult, 'task' | 'item
   };
 }
 
+/** What a batch of reports (an import) reads once instead of once per report. */
+export interface ReportPrefetch {
+  learned: LearnedCorrection[];
+  open: OpenFinding[];
+  batch: string | null;
+  /** The household of the report, resolved with the others beforehand. */
+  household?: Household | null;
+}
+
+export interface ReportOptions {
+  /** False: no receipt and no dispatch messages (an import tells each unit once for all its rows). */
+  announce?: boolean;
+  prefetch?: ReportPrefetch;
+}
+
 /**
- * A report from chat, the form or the API becomes findings, one per problem it names:
- * dispatched when routing is sure, else in triage. The reporter gets one receipt for them all.
+ * A report from chat, the form, the API or an import becomes findings, one per problem it names:
+ * dispatched when routing is sure, else in triage; merged into an open finding of the same
+ * household and key problem instead of being dispatched twice. The reporter gets one receipt.
  */
-export async function reportFinding(ctx: DomainContext, input: ReportInput): Promise<ReportOutcome> {
+export async function reportFinding(ctx: DomainContext, input: ReportInput, options: ReportOptions = {}): Promise<ReportOutcome> {
   const body = input.text.trim();
   if (body === '') throw new AppError('bad_request', '问题描述不能为空');
   if (body.length > MAX_REPORT_CHARS) throw new AppError('bad_request', `问题描述过长（最多 ${MAX_REPORT_CHARS} 字）`);
@@ -123,7 +142,9 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
   if (input.item && !findItem(input.item)) throw new AppError('bad_request', `没有“${input.item}”这一重点问题`);
 
   const now = ctx.clock.now();
-  const learned = await ctx.corrections.all();
+  const prefetch = options.prefetch;
+  const learned = prefetch?.learned ?? (await ctx.corrections.all());
+  const batch = input.batch !== undefined ? input.batch : prefetch ? prefetch.batch : await ctx.batches.current();
   const routeInput = { text: body, village: input.village ?? null, task: input.task ?? null, item: input.item ?? null };
   const routed = input.split === false ? [{ text: body, route: ctx.router.route(routeInput, learned) }] : ctx.router.routeReport(routeInput, learned);
 
@@ -131,17 +152,20 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
   for (const [i, part] of routed.entries()) {
     // The first part keeps the delivery's key, so a report made before splitting existed is still recognised.
     const sourceKey = i === 0 ? input.sourceKey : `${input.sourceKey}#${i + 1}`;
-    made.push(await createPart(ctx, input, { text: part.text, route: part.route, sourceKey, message: body, now, learned }));
+    made.push(await createPart(ctx, input, { text: part.text, route: part.route, sourceKey, message: body, now, learned, batch, prefetch }));
   }
   const first = made[0]!;
   // A delivery seen before: its findings exist. Their messages are queued again only if the first
   // try may have stopped before queueing them (the keys make that a no-op otherwise).
   if (made.every((m) => !m.created && m.finding.version !== 0)) return { finding: first.finding, created: false, parts: made.map((m) => m.finding) };
+  if (options.announce === false) return { finding: first.finding, created: first.created, parts: made.map((m) => m.finding) };
 
   // Unsure: through the app the reporter picks from buttons; elsewhere from a numbered list.
   const appChoice = ctx.appMessaging && (!input.replyTo || input.replyTo.kind === 'app');
   const choose = (m: (typeof made)[number]) => !m.sure && !m.villageMissing && m.finding.routing.alternatives.length > 0 && appChoice;
-  if (made.length === 1) {
+  if (made.length === 1 && first.finding.linkedTo !== null) {
+    await tell(ctx, input.reporter, `receipt:${first.finding.no}`, { type: 'text', content: text.mergedReceipt(first.finding) }, input.replyTo);
+  } else if (made.length === 1) {
     await tell(
       ctx,
       input.reporter,
@@ -156,6 +180,7 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
     }
   }
   for (const m of made) {
+    if (m.finding.linkedTo !== null) continue;
     if (m.sure) await announceDispatch(ctx, m.finding);
     else await tellLeadersTriage(ctx, m.finding);
   }
@@ -165,7 +190,7 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput): Pro
 async function createPart(
   ctx: DomainContext,
   input: ReportInput,
-  part: { text: string; route: RouteResult; sourceKey: string; message: string; now: Date; learned: LearnedCorrection[] },
+  part: { text: string; route: RouteResult; sourceKey: string; message: string; now: Date; learned: LearnedCorrection[]; batch: string | null; prefetch: ReportPrefetch | undefined },
 ): Promise<{ finding: Finding; created: boolean; sure: boolean; villageMissing: boolean }> {
   const { now, learned } = part;
   let route = part.route;
@@ -178,21 +203,38 @@ async function createPart(
   const villageMissing = route.task !== null && isDistrictTask(route.task) && !route.village;
   const sure = route.task !== null && !route.needsConfirmation && !villageMissing;
 
+  const { prefetch } = part;
+  const household =
+    prefetch?.household !== undefined
+      ? prefetch.household
+      : input.household
+        ? await ctx.households.resolve({ village: route.village, name: input.household.name ?? null, idNumber: input.household.idNumber ?? null })
+        : null;
+  // The same household and key problem while one is open: merged into it, not dispatched again.
+  const openOnes = household && route.item && sure ? (prefetch?.open ?? (await ctx.findings.open())) : [];
+  const mergedInto = openOnes.find((o) => o.householdCode === household!.code && o.item === route.item && o.status !== 'triage') ?? null;
+  const relapse = Boolean(household && route.item && household.closed.some((c) => c.item === route.item));
+
   const { finding, created } = await ctx.findings.create({
     reporter: input.reporter,
     text: part.text,
     channel: input.channel,
     source: input.source ?? DEFAULT_SOURCE,
-    batch: input.batch ?? null,
-    linkedTo: null,
+    batch: part.batch,
+    linkedTo: mergedInto?.no ?? null,
+    relapse,
     sourceKey: part.sourceKey,
-    household: input.household ? { code: null, name: input.household.name ?? null, idNumber: input.household.idNumber ?? null } : null,
+    household: input.household
+      ? { code: household?.code ?? null, name: input.household.name ?? null, idNumber: input.household.idNumber?.toUpperCase() ?? null }
+      : null,
     urgency: input.urgency ?? 'normal',
     // A smart bot's response_url answers once, within the hour: it carries the receipt, and
     // later notices go to the person through the app instead.
     replyTo: input.replyTo && input.replyTo.kind !== 'bot_response' ? input.replyTo : null,
     routing: { confidence: route.confidence, source: route.source, reasons: route.reasons, alternatives: route.alternatives },
-    ...(sure
+    ...(mergedInto
+      ? { ...routeFields(ctx, route, now), status: 'cancelled' as const, deadline: null, dispatchedAt: null }
+      : sure
       ? routeFields(ctx, route, now)
       : {
           status: 'triage' as const,
@@ -208,9 +250,12 @@ async function createPart(
     acceptedAt: null,
     rectifiedAt: null,
     closedAt: null,
-    cancelledAt: null,
+    cancelledAt: mergedInto ? now : null,
     rectifyNote: null,
-    history: [{ at: now, by: input.reporter, action: '报告', from: null, to: sure ? 'dispatched' : 'triage', note: route.reasons.slice(0, 3).join('；') || null, text: part.message }],
+    history: [
+      { at: now, by: input.reporter, action: '报告', from: null, to: sure ? 'dispatched' : 'triage', note: route.reasons.slice(0, 3).join('；') || null, text: part.message },
+      ...(mergedInto ? [{ at: now, by: 'system', action: '并入', from: 'dispatched', to: 'cancelled', note: `同一农户同一问题，并入第 ${mergedInto.no} 号`, text: null }] : []),
+    ],
   });
   return { finding, created, sure, villageMissing };
 }
@@ -275,11 +320,58 @@ export async function act(ctx: DomainContext, no: number, action: Action, actor:
   if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
 
   await notifyAfter(ctx, action, f, updated, actor, note.trim());
+  let alike = '';
+  if (action === 'close') {
+    if (updated.household?.code && updated.item) await ctx.households.noteClosed(updated.household.code, updated.item, updated.no, now);
+    alike = text.alikeElsewhere(updated, await openAlikeElsewhere(ctx, updated));
+  }
   const evidenceHint =
     action === 'rectify' && evidenceRequiredBeforeClose(ctx.directory.org, updated.departments)
       ? `\n本问题销号前须有整改照片：请在 10 分钟内把照片发给我，或在问题页面上传：${ctx.links.finding(no)}`
       : '';
-  return { ok: true, message: text.ACTION_DONE[action]!(updated) + evidenceHint, finding: updated };
+  return { ok: true, message: text.ACTION_DONE[action]!(updated) + evidenceHint + alike, finding: updated };
+}
+
+/** 举一反三: open findings of the same key problem in other villages. */
+export async function openAlikeElsewhere(ctx: DomainContext, f: Pick<Finding, 'no' | 'item' | 'village'>): Promise<OpenFinding[]> {
+  if (!f.item) return [];
+  return (await ctx.findings.open()).filter((o) => o.item === f.item && o.no !== f.no && o.village !== f.village);
+}
+
+/** 拆分 N: a leader undoes a merge, and the finding is dispatched on its own. */
+export async function splitFinding(ctx: DomainContext, no: number, actor: string, messageText: string): Promise<ActResult> {
+  const f = await ctx.findings.get(no);
+  if (!f) return { ok: false, message: `没有第 ${no} 号问题，请核对编号。` };
+  if (!ctx.directory.isLeader(actor)) return { ok: false, message: `只有镇领导可以拆分第 ${no} 号问题。` };
+  if (f.linkedTo === null || f.status !== 'cancelled') return { ok: false, message: `第 ${no} 号问题没有并入其他问题，无需拆分。` };
+  const route = ctx.router.route({ text: f.text, village: f.village, task: f.task, item: f.item });
+  if (route.task === null) return { ok: false, message: `第 ${no} 号问题归类不明，请用“改派 ${no} 问题编号”分派。` };
+  const now = ctx.clock.now();
+  const updated = await ctx.findings.change(
+    no,
+    { version: f.version, status: ['cancelled'] },
+    { ...routeFields(ctx, route, now), linkedTo: null, cancelledAt: null },
+    { at: now, by: actor, action: '拆分', from: 'cancelled', to: 'dispatched', note: `不再并入第 ${f.linkedTo} 号`, text: messageText },
+  );
+  if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
+  await announceDispatch(ctx, updated);
+  if (updated.reporter !== actor) {
+    await tell(ctx, updated.reporter, `split:${no}:v${updated.version}:reporter`, { type: 'text', content: text.receipt(updated) }, updated.replyTo as ReplyTo | null);
+  }
+  return { ok: true, message: `第 ${no} 号问题已从第 ${f.linkedTo} 号拆出，单独交办：${text.itemLabel(updated.task, updated.item)} → ${updated.departments.join('、')}，时限 ${text.formatDate(updated.deadline)}。`, finding: updated };
+}
+
+/** 批次 名称: a leader names the round new findings belong to; 批次 alone says which it is. */
+export async function setBatch(ctx: DomainContext, name: string, actor: string): Promise<ActResult> {
+  const wanted = name.trim();
+  if (wanted === '') {
+    const current = await ctx.batches.current();
+    return { ok: true, message: current ? `当前批次：${current}` : '尚未设定批次。镇领导可发“批次 名称”设定，如：批次 2026年回头看第一轮' };
+  }
+  if (!ctx.directory.isLeader(actor)) return { ok: false, message: '只有镇领导可以设定批次。' };
+  if (wanted.length > MAX_BATCH_CHARS) return { ok: false, message: `批次名称过长（最多 ${MAX_BATCH_CHARS} 字）。` };
+  await ctx.batches.set(wanted, actor, ctx.clock.now());
+  return { ok: true, message: `当前批次已设为“${wanted}”，此后上报和导入的问题都记入这一批次。` };
 }
 
 /**

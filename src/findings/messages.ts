@@ -3,6 +3,7 @@ import timezone from 'dayjs/plugin/timezone.js';
 import utc from 'dayjs/plugin/utc.js';
 import { DISTRICT_RESPONSIBILITY, findItem, getTask, isDistrictTask, isTaskNo } from '../../config/division-table';
 import type { Directory } from '../org/directory';
+import { withoutHouseholdName } from '../privacy/mask';
 import { describeTarget } from '../routing/router';
 import { inertText, type MarkdownDialect } from '../wecom/markup';
 import { GRADE_LABEL, STATUS_LABEL, type FindingStatus, type Grade } from './finding.model';
@@ -64,12 +65,32 @@ export function splitReceipt(findings: Finding[]): string {
   const lines = [`已收到，共 ${findings.length} 个问题，分别编号交办：`];
   for (const f of findings) {
     lines.push(`第 ${f.no} 号：${summary(f.text, 30)}`);
-    if (f.status !== 'triage') lines.push(`  归类 ${itemLabel(f.task, f.item)}，交办 ${unitsLine(f)}，时限 ${formatDate(f.deadline)}`);
+    if (f.linkedTo !== null) lines.push(`  已并入第 ${f.linkedTo} 号（同一农户同一问题），不再重复交办`);
+    else if (f.status !== 'triage') lines.push(`  归类 ${itemLabel(f.task, f.item)}，交办 ${unitsLine(f)}，时限 ${formatDate(f.deadline)}`);
     else if (f.task !== null && isDistrictTask(f.task) && !f.village) lines.push(`  归类 ${itemLabel(f.task, f.item)}，由村所在管区办理：请回复“改派 ${f.no} 村名”`);
     else lines.push(`  暂不能确定归类：请回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2），镇领导也会帮助分派`);
   }
   lines.push('办理进展会通知您；发“查询 编号”可随时查看。');
   return lines.join('\n');
+}
+
+/** The reporter of a report merged into an open finding of the same household and key problem. */
+export function mergedReceipt(f: Finding): string {
+  return [
+    `已收到，编号 ${f.no}。农户 ${f.household?.code ?? ''} 的“${itemLabel(f.task, f.item)}”问题已在办理中，已并入第 ${f.linkedTo} 号，不再重复交办。`,
+    `发“查询 ${f.linkedTo}”可查看办理进展；如确属不同问题，请镇领导回复“拆分 ${f.no}”。`,
+  ].join('\n');
+}
+
+/** 问题来源 and 批次, one line: "巡察反馈 · 2026年回头看第一轮". */
+export function sourceLine(f: Pick<Finding, 'source' | 'batch'>): string {
+  return [f.source ?? '自查', f.batch].filter(Boolean).join(' · ');
+}
+
+/** How groups see the household: village and code only (东岭村 东岭-017), flagged 反弹 on a relapse. */
+export function householdLabel(f: Pick<Finding, 'village' | 'household' | 'relapse'>): string | null {
+  if (!f.household?.code) return null;
+  return `${f.village ? `${f.village} ` : ''}${f.household.code}${f.relapse ? '（反弹）' : ''}`;
 }
 
 export function triageQuestion(f: Finding): string {
@@ -100,14 +121,17 @@ export function triageCard(f: Finding, directory: Directory): Record<string, unk
 export function dispatchMarkdown(f: Finding, unit: string, role: 'lead' | 'assist', directory: Directory, links: { finding: string }, dialect: MarkdownDialect): string {
   const inert = (s: string): string => inertText(s, dialect);
   const header = role === 'lead' ? `**【交办】第 ${f.no} 号问题**` : `**【配合】第 ${f.no} 号问题**（${f.departments[0]} 牵头）`;
+  const household = householdLabel(f);
   const lines = [
-    header,
+    f.relapse ? `${header} <font color="warning">反弹</font>` : header,
     `> 归类：${itemLabel(f.task, f.item)}`,
     f.village ? `> 村：${inert(f.village)}${f.cadre ? `（包村干部 ${inert(directory.displayName(f.cadre))}）` : ''}` : null,
+    household ? `> 农户：${inert(household)}` : null,
+    `> 问题来源：${inert(sourceLine(f))}`,
     `> 报告人：${inert(directory.displayName(f.reporter))}`,
     `> 整改时限：<font color="warning">${formatDate(f.deadline)}</font>`,
     '',
-    inert(summary(f.text, 300)),
+    inert(summary(withoutHouseholdName(f.text, f.household), 300)),
     '',
     role === 'lead'
       ? `请 ${unit} 回复“签收 ${f.no}”（可加整改类型和措施，如“签收 ${f.no} 限期 日期 措施：…”“签收 ${f.no} 立行立改”）；整改后回复“整改完成 ${f.no} 情况说明”。不属于本单位请回复“退回 ${f.no} 原因”。`
@@ -155,6 +179,13 @@ export const ACTION_DONE: Record<string, (f: Finding) => string> = {
   reject: (f) => `已驳回第 ${f.no} 号问题的整改反馈，责任单位将继续整改。`,
   cancel: (f) => `第 ${f.no} 号问题已撤销。`,
 };
+
+/** Appended to the closer's reply: the same key problem still open in other villages (举一反三). */
+export function alikeElsewhere(f: Pick<Finding, 'item' | 'task'>, open: { no: number; village: string | null }[]): string {
+  if (open.length === 0) return '';
+  const shown = open.slice(0, 10).map((o) => `第 ${o.no} 号（${o.village ?? '村未知'}）`).join('、');
+  return `\n举一反三：其他村还有 ${open.length} 件“${itemLabel(f.task, f.item)}”问题未销号：${shown}${open.length > 10 ? ' 等' : ''}。`;
+}
 
 export function rectifiedNotice(f: Finding, directory: Directory): string {
   return [
@@ -276,6 +307,8 @@ export function helpText(): string {
     '撤销 N —— 报告人或领导撤销',
     '改派 N 类别 —— 选择或更改归类（如 改派 N 5.2）',
     '查询 N —— 查看状态和办理记录',
+    '批次 名称 —— 镇领导设定当前批次（如 批次 2026年回头看第一轮）；只发“批次”查看当前批次',
+    '拆分 N —— 镇领导把并入其他问题的第 N 号拆出来单独交办',
     '待办 —— 我的待办事项',
     '统计 —— 各状态、各单位数量',
     '帮助 —— 显示本说明',

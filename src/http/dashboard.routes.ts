@@ -1,3 +1,4 @@
+import { openAlikeElsewhere } from '../findings/finding.service';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { DomainContext } from '../context';
@@ -98,6 +99,7 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
         : null,
       evidenceRequired: evidenceRequiredBeforeClose(directory.org, f.departments),
       overdue: overdueOf(f, domain.clock.now()),
+      alike: f.status === 'closed' ? await openAlikeElsewhere(domain, f) : [],
     }));
   });
 

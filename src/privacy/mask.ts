@@ -15,3 +15,13 @@ export function maskIdNumber(id: string): string {
   if (s.length <= 8) return '*'.repeat(s.length);
   return `${s.slice(0, 6)}${'*'.repeat(s.length - 8)}${s.slice(-2)}`;
 }
+
+/**
+ * What groups read names a household by its code (东岭-017), never by name: the name as reported
+ * is replaced wherever the text repeats it (某户 while the household has no code).
+ */
+export function withoutHouseholdName(text: string, household: { code?: string | null; name: string | null } | null | undefined): string {
+  const name = household?.name?.trim();
+  if (!name) return text;
+  return text.split(name).join(household?.code ?? '某户');
+}

@@ -1,7 +1,8 @@
 import type { EvidenceFile } from '../evidence/evidence.repository';
 import { MAX_PHOTO_BYTES, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
+import type { OpenFinding } from '../findings/finding-views';
 import type { Finding } from '../findings/finding.repository';
-import { formatDate, formatTime, itemLabel } from '../findings/messages';
+import { formatDate, formatTime, itemLabel, sourceLine } from '../findings/messages';
 import { maskIdNumber, maskPersonalNumbers } from '../privacy/mask';
 import { statusBadge } from './dashboard.template';
 import { html, type SafeHtml } from './html';
@@ -23,6 +24,8 @@ export interface FindingView {
   evidenceRequired: boolean;
   /** Past its deadline and not yet rectified, as the list marks it: how far, e.g. "2 个工作日"; null otherwise. */
   overdue: string | null;
+  /** 举一反三 on a closed finding: the same key problem still open in other villages. */
+  alike: Pick<OpenFinding, 'no' | 'village' | 'status'>[];
 }
 
 function units(f: Finding): string {
@@ -45,9 +48,16 @@ export function findingPage(v: FindingView): string {
     ['归类', itemLabel(f.task, f.item)],
     ['责任单位', units(f)],
     ['村', f.village ? `${f.village}${f.cadre ? `（包村干部 ${v.name(f.cadre)}）` : ''}` : '—'],
-    ...(f.household && (f.household.name || f.household.idNumber)
-      ? ([['农户', `${f.household.name ?? ''}${f.household.idNumber ? ` ${maskIdNumber(f.household.idNumber)}` : ''}`]] as [string, string][])
+    ...(f.household && (f.household.code || f.household.name || f.household.idNumber)
+      ? ([
+          [
+            '农户',
+            html`${f.household.code ? html`<a href="/dashboard/households/${encodeURIComponent(f.household.code)}">${f.household.code}</a> ` : ''}${f.household.name ?? ''}${f.household.idNumber ? ` ${maskIdNumber(f.household.idNumber)}` : ''}${f.relapse ? html` <span class="badge urgent">反弹</span>` : ''}`,
+          ],
+        ] as [string, SafeHtml][])
       : []),
+    ['问题来源', sourceLine(f)],
+    ...(f.linkedTo ? ([['并入', html`已并入 <a href="/dashboard/findings/${f.linkedTo}">第 ${f.linkedTo} 号</a>（同一农户同一问题）`]] as [string, SafeHtml][]) : []),
     ['紧急程度', f.urgency === 'urgent' ? html`<span class="badge urgent">紧急</span>` : '一般'],
     ['报告人', v.name(f.reporter)],
     ['发现时间', formatTime(f.createdAt)],
@@ -75,6 +85,7 @@ ${v.upload ? html`<form method="post" action="/dashboard/findings/${f.no}/photos
   const body = html`${v.sent ? sentBanner(f) : ''}${siblings}
 <section class="card" data-testid="facts"><h2>第 ${f.no} 号问题</h2><dl class="facts">${facts.map(([k, val]) => html`<dt>${k}</dt><dd>${val}</dd>`)}</dl></section>
 <section class="card"><h2>问题描述</h2><p data-testid="text">${maskPersonalNumbers(f.text)}</p></section>
+${v.alike.length ? html`<section class="card" data-testid="alike"><h2>举一反三</h2><p>其他村还有 ${v.alike.length} 件“${itemLabel(f.task, f.item)}”问题未销号：${v.alike.map((o, i) => html`${i ? '、' : ''}<a href="/dashboard/findings/${o.no}">第 ${o.no} 号</a>（${o.village ?? '村未知'}）`)}</p></section>` : ''}
 ${photoBlock}
 <section class="card" data-testid="history"><h2>办理记录</h2><ul class="history">${f.history.map(
     (h) => html`<li><span class="muted small">${formatTime(h.at)}</span> ${h.by === 'system' ? '系统' : v.name(h.by)} <b>${h.action}</b>${h.note ? html`：${maskPersonalNumbers(h.note)}` : ''}</li>`,

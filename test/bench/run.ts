@@ -192,6 +192,7 @@ async function fill(uri: string, count: number, now: Date): Promise<number> {
         source: '自查',
         batch: null,
         linkedTo: null,
+        relapse: false,
         sourceKey: `bench:${i}`,
         routing: { confidence: 0.9, source: 'lexicon', reasons: [], alternatives: [] },
         deadline,

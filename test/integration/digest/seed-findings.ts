@@ -45,6 +45,7 @@ export async function seedFindings(t: TestService, findings: SeedFinding[]): Pro
       source: '自查',
       batch: null,
       linkedTo: null,
+      relapse: false,
       sourceKey: `seed:${f.no}`,
       routing: { confidence: 1, source: 'explicit', reasons: [], alternatives: [] },
       deadline: f.deadline ? sh(f.deadline) : null,

@@ -73,7 +73,7 @@ describe('the report form: POST /form with photos, into the same intake as chat'
 
     const f = await finding(1);
     expect(f).to.include({ status: 'dispatched', task: 5, item: '5.2', village: '东岭村', reporter: 'zhuxia', channel: 'form', source: '自查', batch: null, linkedTo: null, urgency: 'urgent' });
-    expect(f).to.include({ household: null, householdName: '王某某', householdIdNumber: '371427**********3X' });
+    expect(f).to.include({ household: '东岭-001', householdName: '王某某', householdIdNumber: '371427**********3X' });
     expect(t.wecom.toWebhook(NONGYE)).to.have.length(1);
     expect(t.wecom.toWebhook(NONGYE)[0]!.content).to.contain('【交办】第 1 号问题').and.not.to.contain('19650317');
     expect(t.wecom.toUser('zhuxia').at(-1)!.content).to.contain('编号 1');

@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import type { FindingJson } from '../../helpers/finding-json';
+import { startTestService, type TestService } from '../../helpers/service';
+
+const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
+const ID_WANG = '371427196503171234';
+
+describe('households: one record per household, named by its code in groups; duplicates and relapses', () => {
+  let t: TestService;
+  beforeEach(async () => {
+    t = await startTestService({ now: '2026-12-01T09:00:00+08:00' });
+  });
+  afterEach(() => t.stop());
+
+  const report = async (body: Record<string, unknown>): Promise<FindingJson & { relapse: boolean }> => {
+    const res = await t.api('/api/findings', { method: 'POST', body: JSON.stringify({ reporter: 'zhuxia', ...body }) });
+    expect(res.status, await res.clone().text()).to.equal(201);
+    await t.settle();
+    return (await res.json()) as FindingJson & { relapse: boolean };
+  };
+  const water = (village: string, household: Record<string, string> | null, extra: Record<string, unknown> = {}) =>
+    report({ text: `${household?.name ?? ''}家自来水一周没来水了`, village, item: '5.2', ...(household ? { household } : {}), ...extra });
+  const say = async (from: string, text: string): Promise<string> => {
+    const before = t.wecom.toUser(from).length;
+    expect(await t.say(from, text)).to.equal(200);
+    await t.settle();
+    return t.wecom.toUser(from).slice(before).map((m) => m.content).join('\n');
+  };
+  const groupTexts = (): string => t.wecom.received.filter((r) => r.api === 'webhook/send').map((r) => r.content).join('\n');
+
+  it('matches on the ID number, else name and village; none without either; codes per village', async () => {
+    const a = await water('东岭村', { name: '王某某', idNumber: ID_WANG });
+    expect(a).to.include({ household: '东岭-001', householdName: '王某某', householdIdNumber: '371427**********34' });
+    // Same ID under another name: the same household.
+    const b = await report({ text: '危房，屋顶漏雨', village: '东岭村', item: '8.1', household: { name: '王大某', idNumber: ID_WANG } });
+    expect(b.household).to.equal('东岭-001');
+    // Name and village, no ID: the same household; the same name in another village: another.
+    const c = await report({ text: '孩子辍学在家', village: '东岭村', household: { name: '王某某' } });
+    expect(c.household).to.equal('东岭-001');
+    const d = await water('西岭村', { name: '王某某' });
+    expect(d.household).to.equal('西岭-001');
+    const e = await water('东岭村', { name: '李某某' });
+    expect(e.household).to.equal('东岭-002');
+    // A name first, its ID number later: the record takes the number, and the number alone finds it.
+    await water('南庄村', { name: '赵某某' });
+    const g = await report({ text: '危房，墙体开裂', village: '南庄村', item: '8.1', household: { name: '赵某某', idNumber: '37142719700101002X' } });
+    const h = await report({ text: '医保未参保', village: '南庄村', household: { idNumber: '37142719700101002x' } });
+    expect([g.household, h.household]).to.deep.equal(['南庄-001', '南庄-001']);
+    // Neither name nor ID number: no household.
+    const none = await water('东岭村', null);
+    expect(none).to.include({ household: null, householdName: null });
+  });
+
+  it('groups read the village and code, never the name or ID number; the reporter and the page show them', async () => {
+    await water('东岭村', { name: '王某某', idNumber: ID_WANG });
+    const group = t.wecom.toWebhook(NONGYE).map((m) => m.content).join('\n');
+    expect(group).to.contain('【交办】第 1 号问题').and.to.contain('农户：东岭村 东岭-001').and.to.contain('东岭-001家自来水');
+    expect(groupTexts()).not.to.contain('王某某').and.not.to.contain('371427');
+    const page = await (await t.api('/dashboard/findings/1')).text();
+    expect(page).to.contain('王某某').and.to.contain('东岭-001');
+  });
+
+  it('a second report of the same household and key problem while one is open is merged; a leader splits it', async () => {
+    await water('东岭村', { name: '王某某', idNumber: ID_WANG });
+    const groupBefore = t.wecom.toWebhook(NONGYE).length;
+    const receiptsBefore = t.wecom.toUser('zhuxia').length;
+    const dup = await report({ text: '王某某家还是没有自来水', village: '东岭村', item: '5.2', household: { idNumber: ID_WANG } });
+    expect(dup).to.include({ no: 2, linkedTo: 1, status: 'cancelled', household: '东岭-001' });
+    expect(t.wecom.toUser('zhuxia').slice(receiptsBefore).map((m) => m.content).join('\n')).to.contain('已并入第 1 号');
+    expect(t.wecom.toWebhook(NONGYE)).to.have.length(groupBefore); // the unit gets nothing new
+    // Another key problem of the same household is not a duplicate.
+    const roof = await report({ text: '危房，屋顶漏雨', village: '东岭村', item: '8.1', household: { idNumber: ID_WANG } });
+    expect(roof.linkedTo).to.equal(null);
+
+    expect(await say('zhuxia', '拆分 2')).to.contain('只有镇领导可以拆分');
+    expect(await say('wangzhen', '拆分 1')).to.contain('没有并入其他问题');
+    expect(await say('wangzhen', '拆分 2')).to.contain('第 2 号问题已从第 1 号拆出');
+    const split = (await (await t.api('/api/findings/2')).json()) as FindingJson;
+    expect(split).to.include({ status: 'dispatched', linkedTo: null });
+    expect(t.wecom.toWebhook(NONGYE).at(-1)!.content).to.contain('【交办】第 2 号问题');
+    expect(await say('zhengkai', '签收 2')).to.contain('已签收第 2 号问题');
+  });
+
+  it('flags 反弹 when the household had the same key problem closed before; 销号 names the same problem open elsewhere', async () => {
+    await water('东岭村', { name: '王某某', idNumber: ID_WANG });
+    await water('西岭村', { name: '李某某' });
+    await say('zhengkai', '签收 1');
+    await say('zhengkai', '整改完成 1 已修复入户管道');
+    const closed = await say('zhuxia', '销号 1');
+    expect(closed).to.contain('第 1 号问题已销号').and.to.contain('举一反三').and.to.contain('第 2 号（西岭村）');
+
+    const page = await (await t.api('/dashboard/findings/1')).text();
+    expect(page).to.contain('举一反三').and.to.contain('第 2 号</a>（西岭村）');
+
+    const again = await report({ text: '又停水了', village: '东岭村', item: '5.2', household: { name: '王某某' } });
+    expect(again).to.include({ no: 3, relapse: true, linkedTo: null, status: 'dispatched' });
+    expect(t.wecom.toWebhook(NONGYE).at(-1)!.content).to.contain('【交办】第 3 号问题').and.to.contain('反弹');
+    const other = await water('东岭村', { name: '李某某' });
+    expect(other.relapse).to.equal(false);
+  });
+
+  it('批次: a leader names the current batch; new findings carry it and their 问题来源', async () => {
+    expect(await say('zhuxia', '批次 2026年回头看第一轮')).to.contain('只有镇领导可以设定批次');
+    expect(await say('wangzhen', '批次')).to.contain('尚未设定批次');
+    expect(await say('wangzhen', '批次 2026年回头看第一轮')).to.contain('当前批次已设为“2026年回头看第一轮”');
+    expect(await say('zhuxia', '批次')).to.contain('当前批次：2026年回头看第一轮');
+    const f = await water('东岭村', null);
+    expect(f).to.include({ batch: '2026年回头看第一轮', source: '自查', channel: 'api' });
+    expect(t.wecom.toWebhook(NONGYE).at(-1)!.content).to.contain('问题来源：自查 · 2026年回头看第一轮');
+  });
+});
