@@ -27,6 +27,7 @@ export interface DemoOptions {
   seed: number;
 }
 
+/** What this run added (a run with --force adds to what was there), and the database's totals after it. */
 export interface DemoSummary {
   findings: number;
   byStatus: Record<string, number>;
@@ -37,6 +38,7 @@ export interface DemoSummary {
   refused: number;
   from: string;
   to: string;
+  database: { findings: number; messages: number };
 }
 
 type Outcome = 'triage' | 'dispatched' | 'accepted' | 'rectified' | 'closed' | 'cancelled' | 'rejected' | 'returned';
@@ -148,7 +150,14 @@ export function planDemo(ctx: DomainContext, options: DemoOptions): Step[] {
   return steps.sort((a, b) => a.at.getTime() - b.at.getTime() || a.finding - b.finding);
 }
 
-export async function runDemo(deps: { config: AppConfig; org?: OrgConfig; logger: Logger; options: DemoOptions }): Promise<DemoSummary> {
+export async function runDemo(deps: {
+  config: AppConfig;
+  org?: OrgConfig;
+  logger: Logger;
+  options: DemoOptions;
+  /** A line now and then while it works (the command writes them to stderr). */
+  progress?: (line: string) => void;
+}): Promise<DemoSummary> {
   const { options, logger } = deps;
   const start = new Date(options.now.getTime() - options.weeks * 7 * 86_400_000);
   const clock = new FixedClock(start);
@@ -168,10 +177,19 @@ export async function runDemo(deps: { config: AppConfig; org?: OrgConfig; logger
     if (existing > 0 && !options.force) {
       throw new Error(`数据库中已有 ${existing} 条问题；演示数据只写入空数据库。确需追加请加 --force / the database is not empty; add --force to add demo data anyway`);
     }
+    const messagesBefore = await simModels(cli.connection).messages.countDocuments().exec();
     const steps = planDemo(domain, options);
     const nos = new Map<number, number>();
     let refused = 0;
-    for (const step of steps) {
+    const began = performance.now();
+    let lastSaid = began;
+    const say = (line: string): void => deps.progress?.(`演示数据：${line}，已用 ${Math.round((performance.now() - began) / 1000)} 秒`);
+    say(`共 ${steps.length} 步（${new Set(steps.map((s) => s.finding)).size} 条问题的上报和办理），从 ${start.toISOString().slice(0, 10)} 到 ${options.now.toISOString().slice(0, 10)}`);
+    for (const [i, step] of steps.entries()) {
+      if (performance.now() - lastSaid >= PROGRESS_EVERY_MS) {
+        lastSaid = performance.now();
+        say(`已完成 ${i}/${steps.length} 步，已写入 ${[...nos.values()].filter((n) => n > 0).length} 条问题`);
+      }
       clock.set(step.at);
       const known = nos.get(step.finding);
       if (known !== undefined && known < 0) continue; // an earlier step was refused: the rest would be too
@@ -184,13 +202,17 @@ export async function runDemo(deps: { config: AppConfig; org?: OrgConfig; logger
       await outbox.deliverDue(clock.now());
     }
     // Deliver what is left (robots take 20 a minute) so nothing waits to go out later.
+    say('正在投递剩余的消息');
     clock.set(options.now);
     for (let i = 0; i < 120 && (await outbox.list({ status: 'pending' })).length > 0; i++) {
       await outbox.deliverDue(clock.now());
       clock.advance(61_000);
     }
-    const byStatus = Object.fromEntries(await Promise.all(STATUSES.map(async (s) => [s, await domain.findings.count({ status: s })] as const)));
-    const all = await domain.findings.list();
+    // What this run made: the findings its steps numbered, not whatever the database already had.
+    const made = new Set([...nos.values()].map((n) => Math.abs(n)));
+    const all = (await domain.findings.list()).filter((f) => made.has(f.no));
+    const byStatus = Object.fromEntries(STATUSES.map((s) => [s, all.filter((f) => f.status === s).length] as const));
+    const messagesAfter = await simModels(cli.connection).messages.countDocuments().exec();
     const byTask: Record<string, number> = {};
     for (const f of all) byTask[f.task === null ? '未分类' : String(f.task)] = (byTask[f.task === null ? '未分类' : String(f.task)] ?? 0) + 1;
     return {
@@ -199,10 +221,11 @@ export async function runDemo(deps: { config: AppConfig; org?: OrgConfig; logger
       overdue: all.filter((f) => ['dispatched', 'accepted'].includes(f.status) && f.deadline && f.deadline < options.now).length,
       byTask,
       villages: new Set(all.map((f) => f.village).filter(Boolean)).size,
-      messages: await simModels(cli.connection).messages.countDocuments().exec(),
+      messages: messagesAfter - messagesBefore,
       refused,
       from: start.toISOString(),
       to: options.now.toISOString(),
+      database: { findings: await domain.findings.count(), messages: messagesAfter },
     };
   } finally {
     await cli.close();
@@ -241,5 +264,12 @@ export async function demoCommand(args: string[]): Promise<DemoSummary> {
   const config = loadConfigFromProcess();
   // Progress and refusals go to stderr; stdout is the JSON.
   const logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, destination: process.stderr as never });
-  return runDemo({ config, logger, options: parseDemoArgs(args, new Date()) });
+  const summary = await runDemo({ config, logger, options: parseDemoArgs(args, new Date()), progress: (line) => process.stderr.write(`${line}\n`) });
+  process.stderr.write(
+    `演示数据：新增 ${summary.findings} 条问题（${summary.villages} 个村）、${summary.messages} 条消息；` +
+      `数据库现有 ${summary.database.findings} 条问题。在 /sim 和 /dashboard 查看。\n`,
+  );
+  return summary;
 }
+
+const PROGRESS_EVERY_MS = 3_000;

@@ -9,6 +9,7 @@ import { outboxModel } from '../../../src/outbox/outbox.model';
 import { parseDemoArgs, runDemo } from '../../../src/simulator/demo.command';
 import { simModels } from '../../../src/simulator/sim-message.model';
 import { freshDatabaseUri } from '../../helpers/database';
+import { entryArgs } from '../../helpers/spawn-cli';
 
 describe('cli demo: realistic findings through the real domain', function () {
   this.timeout(180_000);
@@ -58,16 +59,28 @@ describe('cli demo: realistic findings through the real domain', function () {
     expect(refusal?.message).to.contain('数据库中已有');
   });
 
-  it('runs from the command line and prints its counts as JSON', () => {
-    const res = spawnSync('npx', ['tsx', 'src/cli.ts', 'demo', '--count', '6', '--weeks', '2', '--now', '2026-12-01T09:00:00+08:00'], {
-      env: { ...process.env, MONGODB_URI: freshDatabaseUri('democli'), LOG_LEVEL: 'silent' },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    expect(res.status, res.stderr).to.equal(0);
-    const out = JSON.parse(res.stdout) as { findings: number; byStatus: Record<string, number> };
+  it('runs from the command line: progress on stderr, and its counts as JSON are what it added (with --force, to what was there)', () => {
+    const env = { ...process.env, MONGODB_URI: freshDatabaseUri('democli'), LOG_LEVEL: 'silent' };
+    const demo = (...args: string[]) =>
+      spawnSync(process.execPath, entryArgs('cli', 'demo', '--weeks', '2', '--now', '2026-12-01T09:00:00+08:00', ...args), { env, encoding: 'utf8', timeout: 120_000 });
+    type Out = { findings: number; messages: number; byStatus: Record<string, number>; database: { findings: number; messages: number } };
+    const first = demo('--count', '6');
+    expect(first.status, first.stderr).to.equal(0);
+    const out = JSON.parse(first.stdout) as Out;
     expect(out.findings).to.be.within(1, 6);
     expect(out.byStatus).to.have.keys(['triage', 'dispatched', 'accepted', 'rectified', 'closed', 'cancelled']);
+    expect(out.database).to.deep.equal({ findings: out.findings, messages: out.messages });
+    expect(first.stderr).to.match(/演示数据：共 \d+ 步（\d+ 条问题的上报和办理）/);
+    expect(first.stderr).to.contain(`演示数据：新增 ${out.findings} 条问题`).and.to.contain(`数据库现有 ${out.findings} 条问题`);
+
+    const again = demo('--force', '--count', '4', '--seed', '7');
+    expect(again.status, again.stderr).to.equal(0);
+    const added = JSON.parse(again.stdout) as Out;
+    expect(added.findings).to.be.within(1, 4);
+    expect(Object.values(added.byStatus).reduce((a, b) => a + b, 0)).to.equal(added.findings);
+    expect(added.database.findings).to.equal(out.findings + added.findings);
+    expect(added.database.messages).to.equal(out.messages + added.messages);
+    expect(again.stderr).to.contain(`演示数据：新增 ${added.findings} 条问题`).and.to.contain(`数据库现有 ${out.findings + added.findings} 条问题`);
   });
 
   it('reads its options', () => {
