@@ -12,10 +12,21 @@ const userid = z
   .min(1, 'userid 不能为空 / userid must not be empty')
   .max(64, 'userid 过长 / userid too long');
 
+/** What WeCom accepts as an app chat's chatid (appchat/create): 1-32 of 0-9a-zA-Z. */
+export const CHATID_PATTERN = /^[0-9a-zA-Z]{1,32}$/;
+
 const targetSchema = z.union(
   [
     z.object({ webhook: z.string().trim().min(1, '机器人 key 不能为空 / webhook key must not be empty') }).strict(),
-    z.object({ chatid: z.string().trim().min(1, 'chatid 不能为空 / chatid must not be empty') }).strict(),
+    z
+      .object({
+        chatid: z
+          .string()
+          .trim()
+          .min(1, 'chatid 不能为空 / chatid must not be empty')
+          .regex(CHATID_PATTERN, 'chatid 只能由字母和数字组成，最长 32 个字符，企业微信不接受其他 chatid（可用 cli groups create 创建群聊并取得 chatid）/ chatid must be 1-32 letters or digits'),
+      })
+      .strict(),
     z.object({ users: z.array(userid).min(1, '至少一个成员 / at least one user') }).strict(),
   ],
   { error: '目标须为 { webhook: KEY }、{ chatid: ID } 或 { users: [userid, ...] } / target must be one of { webhook }, { chatid }, { users }' },

@@ -44,6 +44,15 @@ export interface SimMessageDoc {
   callbackStatus: number | null;
   /** A member's message in a group: it @-mentioned the bot. */
   toBot: boolean;
+  /** The bot's message that WeCom refused (with its errcode) or accepted but silently dropped. */
+  outcome: SimOutcome | null;
+}
+
+export interface SimOutcome {
+  kind: 'refused' | 'dropped';
+  errcode: number;
+  /** For a person: what went wrong, in Chinese. */
+  words: string;
 }
 
 const cardUpdateSchema = new Schema(
@@ -73,6 +82,7 @@ const simMessageSchema = new Schema<SimMessageDoc>(
     updates: { type: [cardUpdateSchema], default: [] },
     callbackStatus: { type: Number, default: null },
     toBot: { type: Boolean, default: false },
+    outcome: { type: Schema.Types.Mixed, default: null },
   },
   { collection: 'sim_messages', versionKey: false, minimize: false },
 );

@@ -4,8 +4,8 @@ import { systemClock } from '../clock';
 import { isDuplicateKey } from '../db/claims';
 import { simModels, type CardUpdate, type ConversationId, type SimCodeDoc, type SimMediaDoc, type SimMessageDoc } from './sim-message.model';
 
-export type NewSimMessage = Omit<SimMessageDoc, 'seq' | 'rev' | 'updates' | 'mentions' | 'card' | 'responseCode' | 'callbackStatus' | 'toBot'> &
-  Partial<Pick<SimMessageDoc, 'mentions' | 'card' | 'responseCode' | 'callbackStatus' | 'toBot'>>;
+export type NewSimMessage = Omit<SimMessageDoc, 'seq' | 'rev' | 'updates' | 'mentions' | 'card' | 'responseCode' | 'callbackStatus' | 'toBot' | 'outcome'> &
+  Partial<Pick<SimMessageDoc, 'mentions' | 'card' | 'responseCode' | 'callbackStatus' | 'toBot' | 'outcome'>>;
 
 export interface SimMessageRepository {
   record(message: NewSimMessage): Promise<SimMessageDoc>;
@@ -15,8 +15,6 @@ export interface SimMessageRepository {
   list(options?: { afterRev?: number; conv?: ConversationId; limit?: number }): Promise<SimMessageDoc[]>;
   setCallbackStatus(seq: number, status: number): Promise<void>;
   addUpdate(seq: number, update: CardUpdate): Promise<void>;
-  /** Messages the bot sent to a conversation since `since` (rate limits). */
-  countSentSince(conv: ConversationId, since: Date): Promise<number>;
   issueCode(kind: SimCodeDoc['kind'], fields: { seq?: number; conv?: ConversationId; userid?: string }, now: Date): Promise<string>;
   /** Uses a one-time code of that kind, not older than `maxAgeMs`: the code's record, or null when unknown, used or expired. */
   useCode(code: string, kind: SimCodeDoc['kind'], now: Date, maxAgeMs: number): Promise<SimCodeDoc | null>;
@@ -45,6 +43,7 @@ export function createSimMessageRepository(connection: Connection): SimMessageRe
           responseCode: null,
           callbackStatus: null,
           toBot: false,
+          outcome: null,
           ...message,
           seq: lastSeq,
           rev: nextRev(),
@@ -85,8 +84,6 @@ export function createSimMessageRepository(connection: Connection): SimMessageRe
     async addUpdate(seq, update) {
       await messages.updateOne({ seq }, { $push: { updates: update }, $set: { rev: nextRev() } }).exec();
     },
-
-    countSentSince: (conv, since) => messages.countDocuments({ convs: conv, direction: 'out', at: { $gt: since } }).exec(),
 
     async issueCode(kind, fields, now) {
       const code = `${kind === 'oauth' ? 'CODE' : 'RC'}${randomBytes(12).toString('hex')}`;

@@ -1,6 +1,8 @@
 import { formatTime } from '../findings/messages';
 import type { SimGroup, SimMember, SimOrg } from './sim-org';
+import { adminPanel, ADMIN_CSS, ADMIN_SCRIPT, outcomeText } from './sim-admin';
 import { escapeHtml, type RenderedMessage } from './sim-render';
+import type { WeComSwitches } from './wecom-rules';
 
 /**
  * The /sim page: server-rendered HTML (every group and member, every conversation with what it
@@ -13,11 +15,12 @@ export function messageRow(m: RenderedMessage): string {
     m.direction === 'in' && m.callbackStatus !== null && m.callbackStatus !== 200
       ? `<div class="status bad">未送达机器人（${m.callbackStatus === 0 ? '无法连接' : `HTTP ${m.callbackStatus}`}）</div>`
       : '';
+  const refused = m.outcome ? `<div class="status bad">${escapeHtml(outcomeText(m.outcome))}</div>` : '';
   const via = m.direction === 'out' ? ` · ${escapeHtml(m.api)}` : '';
   return (
     `<div class="msg ${m.direction}" data-seq="${m.seq}">` +
     `<div class="meta">${escapeHtml(m.fromName)} · ${escapeHtml(formatTime(new Date(m.at)))}${via}</div>` +
-    `<div class="bubble">${m.html}</div>${status}</div>`
+    `<div class="bubble">${m.html}</div>${status}${refused}</div>`
   );
 }
 
@@ -57,7 +60,7 @@ function memberPane(m: SimMember, rows: string): string {
   );
 }
 
-export function simPage(input: { town: string; org: SimOrg; rowsByConv: Map<string, string[]>; rev: number; botName: string }): string {
+export function simPage(input: { town: string; org: SimOrg; rowsByConv: Map<string, string[]>; rev: number; botName: string; switches: WeComSwitches }): string {
   const { org } = input;
   const rows = (id: string): string => (input.rowsByConv.get(id) ?? []).join('');
   const groupLinks = org.groups.map((g) => convLink(g.id, g.name, `${g.label} · ${g.via === 'webhook' ? '群机器人' : '应用群聊'}`)).join('');
@@ -68,15 +71,15 @@ export function simPage(input: { town: string; org: SimOrg; rowsByConv: Map<stri
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>企业微信模拟器 · ${escapeHtml(input.town)}“回头看”</title>
-<style>${CSS}</style></head>
+<style>${CSS}${ADMIN_CSS}</style></head>
 <body data-rev="${input.rev}">
 <header class="banner"><b>模拟模式</b> 企业微信模拟器 · ${escapeHtml(input.town)}“回头看”机器人 —— 这里的消息不会发到真实的企业微信</header>
 <div class="layout">
-<nav id="list"><h2>群聊</h2>${groupLinks}<h2>成员（与应用的单聊）</h2>${memberLinks}</nav>
+<nav id="list">${adminPanel(input.switches)}<h2>群聊</h2>${groupLinks}<h2>成员（与应用的单聊）</h2>${memberLinks}</nav>
 <main id="chat">${panes}<div class="empty">在左侧选择一个群或成员：群里能看到机器人交办的问题；成员的单聊里可以以他的身份报告问题、发命令、点卡片按钮。</div></main>
 </div>
 <div id="toast" hidden></div>
-<script>${SCRIPT}</script>
+<script>${SCRIPT}${ADMIN_SCRIPT}</script>
 </body></html>`;
 }
 

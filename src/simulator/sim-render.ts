@@ -131,6 +131,8 @@ export interface RenderedMessage {
   buttons: CardButton[];
   replaceName: string | null;
   callbackStatus: number | null;
+  /** WeCom refused it (errcode and words) or dropped it silently. */
+  outcome: SimMessageDoc['outcome'];
   html: string;
 }
 
@@ -166,6 +168,7 @@ export function renderMessage(message: SimMessageDoc, conv: ConversationId, name
     buttons,
     replaceName,
     callbackStatus: message.callbackStatus,
+    outcome: message.outcome ?? null,
     html: body,
   };
 }

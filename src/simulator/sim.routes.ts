@@ -10,6 +10,8 @@ import type { SimMessageRepository } from './sim-message.repository';
 import { messageRow, simPage } from './sim-page';
 import { escapeHtml, renderMessage, type RenderedMessage } from './sim-render';
 import type { SimOrg } from './sim-org';
+import type { RefusedCall } from './wecom-api.routes';
+import { errcodeWords, type WeComState } from './wecom-rules';
 
 /**
  * The simulator's own pages and JSON (what the /sim page and the end-to-end tests use):
@@ -18,6 +20,8 @@ import type { SimOrg } from './sim-org';
  *   GET  /sim/state?after=REV         { rev, org?, items: [RenderedMessage & { row }] } changed after REV
  *   POST /sim/say   {from, text, conv?, bot?}   a member writes (to the app, or in a group)
  *   POST /sim/click {from, seq, key}            a member clicks a card button
+ *   GET  /sim/admin                   { switches, refusals } WeCom's switches and its latest refusals
+ *   POST /sim/admin {ipNotTrusted?, callbackConfigured?, invalidUserAs?}   flips switches
  *   GET  /sim/connect/oauth2/authorize?redirect_uri&state   WeCom's OAuth page: a member picker
  */
 
@@ -30,6 +34,8 @@ export interface SimRoutesDeps {
   callbacks: SimCallbacks;
   clock: Clock;
   botName: string;
+  wecom: WeComState;
+  refusals(): RefusedCall[];
 }
 
 const saySchema = z
@@ -39,6 +45,11 @@ const saySchema = z
     conv: z.string().max(300).optional(),
     bot: z.boolean().optional(),
   })
+  .strict();
+
+const adminSchema = z
+  .object({ ipNotTrusted: z.boolean(), callbackConfigured: z.boolean(), invalidUserAs: z.enum(['string', 'array']) })
+  .partial()
   .strict();
 
 const clickSchema = z.object({ from: z.string().min(1).max(64), seq: z.number().int().positive(), key: z.string().min(1).max(1024) }).strict();
@@ -71,7 +82,7 @@ export function createSimRouter(deps: SimRoutesDeps): Router {
     for (const r of rendered([...messages].sort((a, b) => a.seq - b.seq))) rowsByConv.set(r.conv, [...(rowsByConv.get(r.conv) ?? []), r.row]);
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = simPage({ town: deps.town, org: simOrg, rowsByConv, rev: maxRev(messages, 0), botName: deps.botName });
+    ctx.body = simPage({ town: deps.town, org: simOrg, rowsByConv, rev: maxRev(messages, 0), botName: deps.botName, switches: deps.wecom.switches });
   });
 
   router.get('/state', async (ctx) => {
@@ -99,6 +110,22 @@ export function createSimRouter(deps: SimRoutesDeps): Router {
     const input = parse(clickSchema, await readJsonBody(ctx));
     const { callbackStatus } = await deps.callbacks.click(input.from, input.seq, input.key);
     ctx.body = { ok: callbackStatus === 200, callbackStatus };
+  });
+
+  /** The admin panel: WeCom's switches and the latest refusals, in words. */
+  const adminState = () => ({
+    switches: deps.wecom.switches,
+    refusals: deps.refusals().map((r) => ({ at: r.at.toISOString(), api: r.api, to: r.to, errcode: r.errcode, words: errcodeWords(r.errcode) })),
+  });
+
+  router.get('/admin', (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = adminState();
+  });
+
+  router.post('/admin', async (ctx) => {
+    deps.wecom.setSwitches(parse(adminSchema, await readJsonBody(ctx)));
+    ctx.body = adminState();
   });
 
   router.get('/connect/oauth2/authorize', (ctx) => {

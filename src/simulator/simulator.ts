@@ -5,12 +5,13 @@ import type { OrgConfig } from '../../config/org';
 import type { Clock } from '../clock';
 import type { Logger } from '../logger';
 import { createDirectory } from '../org/directory';
-import { createSimApiRouter } from './sim-api.routes';
+import { createSimApi } from './sim-api.routes';
 import { createSimCallbacks, type SimCallbacks } from './sim-callbacks';
 import { createSimCredentials, simulatedConfig, type SimCredentials } from './sim-credentials';
 import { createSimMessageRepository, type SimMessageRepository } from './sim-message.repository';
 import { createSimOrg, type SimOrg } from './sim-org';
 import { createSimRouter } from './sim.routes';
+import { createWeComState, type WeComState } from './wecom-rules';
 
 /**
  * The built-in WeCom simulator (simulator mode: no WeCom credentials). It plays WeCom on the
@@ -23,6 +24,8 @@ export interface Simulator {
   repo: SimMessageRepository;
   simOrg: SimOrg;
   callbacks: SimCallbacks;
+  /** The strict WeCom's switches and state (the admin panel flips them). */
+  wecom: WeComState;
   routers: Router[];
   /** The service's configuration with the simulated app and bot, behind this server's port. */
   config(config: AppConfig, port: number): AppConfig;
@@ -39,16 +42,25 @@ export function createSimulator(deps: { connection: Connection; org: OrgConfig; 
     if (port === undefined) throw new Error('simulator: server not listening yet');
     return `http://127.0.0.1:${port}`;
   };
+  // The simulated corp: the organisation file's people, its robots, and its app chats created by
+  // the app beforehand (what `cli groups create` does for a real corp).
+  const wecom = createWeComState({
+    clock: deps.clock,
+    users: simOrg.members.map((m) => m.userid),
+    robots: simOrg.groups.filter((g) => g.via === 'webhook').map((g) => g.address),
+    chats: simOrg.groups
+      .filter((g) => g.via === 'appchat')
+      .map((g) => ({ chatid: g.address, name: g.name, owner: g.members[0] ?? '', userlist: g.members })),
+  });
+  const api = createSimApi({ repo, simOrg, credentials, state: wecom, clock: deps.clock, logger: deps.logger });
   const callbacks = createSimCallbacks({ repo, simOrg, credentials, clock: deps.clock, logger: deps.logger, base });
   return {
     credentials,
     repo,
     simOrg,
     callbacks,
-    routers: [
-      createSimApiRouter({ repo, simOrg, credentials, clock: deps.clock, logger: deps.logger }),
-      createSimRouter({ town: deps.org.town, repo, simOrg, callbacks, clock: deps.clock, botName: credentials.botName }),
-    ],
+    wecom,
+    routers: [api.router, createSimRouter({ town: deps.org.town, repo, simOrg, callbacks, clock: deps.clock, botName: credentials.botName, wecom, refusals: api.refusals })],
     config: (config, p) => simulatedConfig(config, credentials, p),
     listening(p) {
       port = p;

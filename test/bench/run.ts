@@ -110,7 +110,7 @@ async function baseline(): Promise<LoadResult> {
 
 /** The real app: receiver, inbox on the database, and the handlers and outbox working behind it. */
 async function intake(dbBase: string): Promise<LoadResult & { processedAfter: number }> {
-  const wecom = await startFakeWeCom();
+  const wecom = await startFakeWeCom({ app: { secret: 'bench-secret' } });
   const config = loadConfig({
     PORT: '0',
     MONGODB_URI: dbUri(dbBase, 'bench_intake'),

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const uri = process.env.BENCH_MONGODB_URI;
   const now = new Date(process.env.BENCH_NOW ?? '2026-12-01T10:00:00+08:00');
   if (!uri) throw new Error('BENCH_MONGODB_URI not set');
-  const wecom = await startFakeWeCom();
+  const wecom = await startFakeWeCom({ app: { secret: 'bench-secret' } });
   const adminToken = 'bench-admin-token-0123456789';
   const config = loadConfig({
     PORT: '0',

@@ -35,7 +35,7 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
 
   it('lists every group and member of the organisation file', async () => {
     const org = await t.simOrg();
-    expect(org.groups.map((g) => g.id)).to.include.members([NONGYE, ZHENJIAN, DISTRICT1, LEADERS, 'g:chat:EXAMPLE-WEISHENGYUAN-CHAT']);
+    expect(org.groups.map((g) => g.id)).to.include.members([NONGYE, ZHENJIAN, DISTRICT1, LEADERS, 'g:chat:EXAMPLEWEISHENGYUANCHAT']);
     expect(org.groups.find((g) => g.id === LEADERS)).to.include({ label: '领导群' });
     expect(org.members.map((m) => m.userid)).to.include.members(['wangzhen', 'zhuxia', 'zhengkai', 'chenjing']);
     expect(org.members[0]!.roles).to.include('镇领导');

@@ -3,6 +3,7 @@ import { loadOrgConfig, type OrgConfig } from '../../config/org';
 import { FixedClock } from '../../src/clock';
 import { silentLogger, type Logger } from '../../src/logger';
 import { createService, type Service } from '../../src/main';
+import { plannedChats } from '../../src/org/groups-create.command';
 import { freshDatabaseUri } from './database';
 import { startFakeWeCom, type FakeWeCom } from './fake-wecom';
 import { appCardClickXml, appTextXml, signedAppCallback, TEST_APP } from './wecom-signer';
@@ -43,9 +44,10 @@ export interface TestServiceOptions {
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
-  const wecom = options.wecom ?? (await startFakeWeCom());
   const clock = options.clock ?? new FixedClock(options.now ?? '2026-12-01T09:00:00+08:00');
   const org = options.org ?? loadOrgConfig('config/org.example.yaml');
+  const wecom = options.wecom ?? (await startFakeWeCom({ clock }));
+  if (!options.wecom) createOrgChats(wecom, org);
   const config = loadConfig({
     PORT: '0',
     MONGODB_URI: options.databaseUri ?? freshDatabaseUri('svc'),
@@ -79,8 +81,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     clock,
     org,
     say: (from, content, msgId) => post(appTextXml({ from, content, msgId: msgId ?? String(msgSeq++), createTime: createTime(), agentId: AGENT_ID })),
+    // WeCom hands out the click's response_code: update_template_card takes it once.
     click: (from, eventKey, responseCode) =>
-      post(appCardClickXml({ from, eventKey, taskId: 'task', responseCode: responseCode ?? `rc-${msgSeq++}`, createTime: createTime(), agentId: AGENT_ID })),
+      post(appCardClickXml({ from, eventKey, taskId: 'task', responseCode: wecom.issueClickCode(responseCode), createTime: createTime(), agentId: AGENT_ID })),
     settle: () => service.idle(),
     api: (path, init) => fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init?.headers ?? {}) } }),
     async stop() {
@@ -88,4 +91,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
       if (!options.wecom) await wecom.close();
     },
   };
+}
+
+/** The organisation file's app chats, created by the app as `cli groups create` does. */
+export function createOrgChats(wecom: FakeWeCom, org: OrgConfig): void {
+  for (const { chatid, userlist, owner, name } of plannedChats(org)) if (chatid && !wecom.state.chat(chatid)) wecom.createChat({ chatid, userlist, owner, name });
 }

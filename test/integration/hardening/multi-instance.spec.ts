@@ -10,9 +10,9 @@ describe('two or three instances on one database', () => {
   let clock: FixedClock;
 
   beforeEach(async () => {
-    wecom = await startFakeWeCom();
     const databaseUri = freshDatabaseUri('multi');
     clock = new FixedClock('2026-12-01T09:00:00+08:00');
+    wecom = await startFakeWeCom({ clock });
     instances = [];
     for (let i = 0; i < 3; i++) instances.push(await startTestService({ databaseUri, wecom, clock }));
   });

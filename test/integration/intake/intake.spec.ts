@@ -220,7 +220,7 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     expect(f.task).to.equal(7);
     expect(f.departments).to.deep.equal(['人社所', '卫生院']);
     expect(t.wecom.toWebhook('EXAMPLE-RENSHE-ROBOT-KEY')[0]!.content).to.contain('【交办】第 1 号问题');
-    const assist = t.wecom.received.filter((r) => r.api === 'appchat/send' && r.to === 'EXAMPLE-WEISHENGYUAN-CHAT');
+    const assist = t.wecom.received.filter((r) => r.api === 'appchat/send' && r.to === 'EXAMPLEWEISHENGYUANCHAT');
     expect(assist).to.have.length(1);
     expect(assist[0]!.content).to.contain('【配合】第 1 号问题').and.to.contain('人社所 牵头');
   });

@@ -8,7 +8,8 @@ import { createOutbox, ROBOT_PER_MINUTE, type Outbox } from '../../../src/outbox
 import { createWeComTransport } from '../../../src/outbox/wecom.transport';
 import { createWeComClient } from '../../../src/wecom/wecom.client';
 import { freshDatabaseUri } from '../../helpers/database';
-import { startFakeWeCom, type FakeWeCom } from '../../helpers/fake-wecom';
+import { startFakeWeCom, TEST_AGENT_ID, TEST_SECRET, type FakeWeCom } from '../../helpers/fake-wecom';
+import { TEST_APP } from '../../helpers/wecom-signer';
 
 describe('outbox delivery (real database, fake WeCom over HTTP)', () => {
   let connection: Connection;
@@ -18,15 +19,15 @@ describe('outbox delivery (real database, fake WeCom over HTTP)', () => {
 
   const outboxOn = (conn: Connection): Outbox => {
     const logger = silentLogger();
-    const client = createWeComClient({ apiBase: wecom.base, corpId: 'ww1', secret: 's', agentId: 1000002, logger, clock, sleep: async () => {}, maxAttempts: 1 });
+    const client = createWeComClient({ apiBase: wecom.base, corpId: TEST_APP.corpId, secret: TEST_SECRET, agentId: TEST_AGENT_ID, logger, clock, sleep: async () => {}, maxAttempts: 1 });
     return createOutbox({ connection: conn, claims: createClaimRepository(conn, clock), clock, logger, transport: createWeComTransport(client) });
   };
 
   beforeEach(async () => {
     uri = freshDatabaseUri('outbox');
     connection = await openDatabase(uri);
-    wecom = await startFakeWeCom();
     clock = new FixedClock('2026-12-01T09:00:00+08:00');
+    wecom = await startFakeWeCom({ clock });
   });
   afterEach(async () => {
     await connection.dropDatabase();

@@ -51,7 +51,7 @@ describe('simulator: the WeCom API the bot calls', () => {
   };
 
   it('issues a token only for the right corp and secret, and refuses a stale one (40014)', async () => {
-    expect(await client.getAccessToken()).to.match(/^SIMTOKEN/);
+    expect(await client.getAccessToken()).to.match(/^TOKEN/);
     const wrong = createWeComClient({ apiBase: `${base}/sim/api`, corpId: sim.credentials.corpId, secret: 'nope', agentId: 1000002, logger: silentLogger(), clock, maxAttempts: 1 });
     expect((await failure(wrong.getAccessToken())).errcode).to.equal(40001);
     const res = await fetch(`${base}/sim/api/cgi-bin/message/send?access_token=OLD`, { method: 'POST', body: '{}' });
@@ -73,7 +73,7 @@ describe('simulator: the WeCom API the bot calls', () => {
     const updated = await sim.repo.get(msg!.seq);
     expect(updated!.updates).to.have.length(1);
     expect(updated!.updates[0]).to.include({ replaceName: '已签收' });
-    expect((await failure(client.updateTemplateCard({ response_code: sent.responseCode!, atall: 1, button: { replace_name: 'x' } }))).errcode).to.equal(40078);
+    expect((await failure(client.updateTemplateCard({ response_code: sent.responseCode!, atall: 1, button: { replace_name: 'x' } }))).errcode).to.equal(60140);
   });
 
   it('robots: unknown keys get 93000, the 21st message in a minute gets 45009', async () => {
@@ -89,9 +89,31 @@ describe('simulator: the WeCom API the bot calls', () => {
   });
 
   it('app group chats take text and markdown, not template cards', async () => {
-    await client.appchatSend({ chatid: 'EXAMPLE-WEISHENGYUAN-CHAT', msgtype: 'markdown', markdown: { content: '**hi**' } });
-    expect((await failure(client.appchatSend({ chatid: 'EXAMPLE-WEISHENGYUAN-CHAT', msgtype: 'template_card', template_card: {} }))).errcode).to.equal(40008);
-    expect((await failure(client.appchatSend({ chatid: 'NO-SUCH-CHAT', msgtype: 'text', text: { content: 'x' } }))).errcode).to.equal(86003);
+    await client.appchatSend({ chatid: 'EXAMPLEWEISHENGYUANCHAT', msgtype: 'markdown', markdown: { content: '**hi**' } });
+    expect((await failure(client.appchatSend({ chatid: 'EXAMPLEWEISHENGYUANCHAT', msgtype: 'template_card', template_card: {} }))).errcode).to.equal(40008);
+    expect((await failure(client.appchatSend({ chatid: 'NOSUCHCHAT', msgtype: 'text', text: { content: 'x' } }))).errcode).to.equal(86008);
+    expect((await failure(client.appchatSend({ chatid: 'NO-SUCH-CHAT', msgtype: 'text', text: { content: 'x' } }))).errcode).to.equal(86001);
+  });
+
+  it('the admin panel flips WeCom\'s switches; a refusal shows in the conversation with its errcode in words', async () => {
+    const page = await (await fetch(`${base}/sim`)).text();
+    expect(page).to.contain('企业微信后台（模拟开关）').and.to.contain('data-switch="ipNotTrusted"');
+    const flip = async (change: Record<string, unknown>) =>
+      (await fetch(`${base}/sim/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(change) })).json() as Promise<{ switches: Record<string, unknown>; refusals: { api: string; errcode: number; words: string }[] }>;
+    expect((await flip({ ipNotTrusted: true })).switches).to.include({ ipNotTrusted: true, callbackConfigured: true });
+    expect((await failure(client.sendAppMessage({ touser: 'fenglei', msgtype: 'text', text: { content: '第 3 号问题已交办' } }))).errcode).to.equal(60020);
+    const [refused] = await sim.repo.list({ conv: 'u:fenglei' });
+    expect(refused).to.deep.include({ content: '第 3 号问题已交办', outcome: { kind: 'refused', errcode: 60020, words: '访问ip不在白名单之中（企业可信IP）' } });
+    const state = await flip({ ipNotTrusted: false, callbackConfigured: false });
+    expect(state.refusals[0]).to.include({ api: 'message/send', errcode: 60020 });
+    const card = { card_type: 'button_interaction', main_title: { title: '第 3 号问题' }, task_id: 'f3v1', button_list: [{ text: '签收', key: 'accept:3' }] };
+    expect((await failure(client.sendAppMessage({ touser: 'fenglei', msgtype: 'template_card', template_card: card }))).errcode).to.equal(43012);
+    const rendered = await (await fetch(`${base}/sim/state`)).json() as { items: { conv: string; row: string }[] };
+    expect(rendered.items.filter((i) => i.conv === 'u:fenglei').map((i) => i.row).join('')).to.contain('企业微信拒收（43012）：应用需配置回调url');
+    expect((await fetch(`${base}/sim/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ipNotTrusted":"yes"}' })).status).to.equal(400);
+    await flip({ callbackConfigured: true });
+    await client.sendAppMessage({ touser: 'fenglei', msgtype: 'template_card', template_card: card });
+    expect((await sim.repo.list({ conv: 'u:fenglei' })).at(-1)).to.include({ content: '第 3 号问题', outcome: null });
   });
 
   it('OAuth: the authorize page is a member picker; its code gives the userid once', async () => {
