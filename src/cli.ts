@@ -15,12 +15,14 @@ const commands: Record<string, Command> = {
   remind: async (args) => (await import('./reminders/remind.command')).remindCommand(args),
   digest: async (args) => (await import('./digest/digest.command')).digestCommand(args),
   groups: async (args) => (await import('./org/groups-create.command')).groupsCommand(args),
+  doctor: async (args) => (await import('./doctor/doctor.command')).doctorCommand(args),
 };
 
 const usage = `用法 / usage: npm run --silent cli -- <命令>
   table                 打印任务分工表（JSON）
   remind --now <时间>   按该时间运行一次提醒任务并投递，打印发出的提醒（JSON）
   digest --now <时间> [--send]  打印该时间的每日简报（Markdown）；--send 同时发送
+  doctor                上线检查：凭据、可信IP、可见范围、群聊、回调、智能机器人，逐项打印（有未通过项时退出码非 0）
   groups create [--all] [--write 文件]  用应用创建组织文件中的群聊（appchat/create），打印各群 chatid（JSON）；--write 写出含新 chatid 的组织文件副本
   demo [--force]        向空数据库写入演示数据（过去几周的问题及办理记录，消息进模拟器），打印数量（JSON）`;
 
