@@ -43,6 +43,8 @@ export interface EvidenceRepository {
   add(input: EvidenceInput): Promise<{ file: EvidenceFile; created: boolean }>;
   list(findingNo: number): Promise<EvidenceFile[]>;
   count(findingNo: number, filter?: { kind?: EvidenceKind; by?: string; since?: Date }): Promise<number>;
+  /** How many photos each finding has (those with none are absent), in one pass: for the ledger. */
+  countsByFinding(): Promise<Map<number, number>>;
   get(id: string): Promise<EvidenceFile | null>;
   /** The bytes; check `get` (and who may see the finding) first. */
   open(id: string): Readable;
@@ -129,6 +131,13 @@ export function createEvidenceRepository(connection: Connection): EvidenceReposi
       if (filter.by) q['metadata.by'] = filter.by;
       if (filter.since) q['metadata.at'] = { $gte: filter.since };
       return files().countDocuments(q);
+    },
+
+    async countsByFinding() {
+      const groups = await files()
+        .aggregate<{ _id: number; n: number }>([{ $group: { _id: '$metadata.findingNo', n: { $sum: 1 } } }])
+        .toArray();
+      return new Map(groups.map((g) => [g._id, g.n]));
     },
 
     async get(id) {

@@ -19,7 +19,12 @@ export function sendLedger(ctx: Context, domain: DomainContext, options: { scope
   ctx.body = out;
   const log = ctx.state.log;
   const started = performance.now();
-  writeLedger({ model: domain.findings.model, directory: domain.directory, query, mask: options.mask, timeZone: options.timeZone, now, out }).then(
+  domain.evidence
+    .countsByFinding()
+    .then((photos) =>
+      writeLedger({ model: domain.findings.model, directory: domain.directory, query, mask: options.mask, timeZone: options.timeZone, now, out, calendar: domain.calendar, photos, findingLink: domain.links.finding }),
+    )
+    .then(
     ({ rows }) => log.info({ rows, ms: Math.round(performance.now() - started), masked: options.mask }, 'ledger exported'),
     (err: unknown) => {
       // Headers are gone already: all that is left is to cut the download short.

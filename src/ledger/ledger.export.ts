@@ -3,7 +3,11 @@ import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import type { Model } from 'mongoose';
 import { createZonedTime } from '../calendar/zoned-time';
-import { STATUS_LABEL, type FindingDoc } from '../findings/finding.model';
+import type { WorkCalendar } from '../calendar/work-calendar';
+import { createWorkingTimeline } from '../calendar/working-timeline';
+import { OVERDUE_STATUSES } from '../dashboard/finding-filter';
+import { GRADE_LABEL, STATUS_LABEL, type FindingDoc } from '../findings/finding.model';
+import { createGrader } from '../findings/grade';
 import { formatDate, itemLabel } from '../findings/messages';
 import type { Directory } from '../org/directory';
 import { maskIdNumber, maskPersonalNumbers } from '../privacy/mask';
@@ -24,12 +28,19 @@ export interface LedgerOptions {
   timeZone: string;
   now: Date;
   out: Writable;
+  /** For 督办等级 and 超期天数 (working days). */
+  calendar: WorkCalendar;
+  /** Photos per finding (佐证材料). */
+  photos: Map<number, number>;
+  /** The finding's page, where its photos are. */
+  findingLink: (no: number) => string;
 }
 
 type LedgerRow = Pick<
   FindingDoc,
-  'no' | 'status' | 'task' | 'item' | 'departments' | 'village' | 'cadre' | 'reporter' | 'text' | 'household' | 'deadline' | 'rectifyNote' | 'closedAt' | 'cancelledAt' | 'acceptedAt' | 'rectifiedAt' | 'urgency'
-> & { createdAt: Date; history: { by: string; action: string; at: Date }[] };
+  | 'no' | 'status' | 'task' | 'item' | 'departments' | 'village' | 'cadre' | 'reporter' | 'text' | 'household' | 'deadline' | 'rectifyNote' | 'closedAt' | 'cancelledAt'
+  | 'acceptedAt' | 'rectifiedAt' | 'urgency' | 'source' | 'kind' | 'measure' | 'checkedBy' | 'checkNote' | 'lastProgressAt' | 'extension'
+> & { createdAt: Date; updatedAt: Date; history: { by: string; action: string; at: Date; note: string | null }[] };
 
 const PROJECTION = {
   _id: 0,
@@ -50,21 +61,32 @@ const PROJECTION = {
   acceptedAt: 1,
   rectifiedAt: 1,
   urgency: 1,
+  source: 1,
+  kind: 1,
+  measure: 1,
+  checkedBy: 1,
+  checkNote: 1,
+  lastProgressAt: 1,
+  extension: 1,
   createdAt: 1,
+  updatedAt: 1,
   'history.by': 1,
   'history.action': 1,
   'history.at': 1,
+  'history.note': 1,
 } as const;
 
 const DATE_TIME = 'yyyy-mm-dd hh:mm';
 const DATE = 'yyyy-mm-dd';
 const WRAP = { wrapText: true, vertical: 'top' } as const;
+const PERCENT = '0.0%';
 
+/** The columns inspectors check line by line, in their order. */
 export const LEDGER_COLUMNS = [
   { header: '序号', key: 'seq', width: 7 },
   { header: '编号', key: 'no', width: 8 },
+  { header: '问题来源', key: 'source', width: 10 },
   { header: '发现时间', key: 'found', width: 17, style: { numFmt: DATE_TIME } },
-  { header: '报告人', key: 'reporter', width: 10 },
   { header: '村', key: 'village', width: 11 },
   { header: '农户', key: 'household', width: 24 },
   { header: '任务', key: 'task', width: 16 },
@@ -73,16 +95,59 @@ export const LEDGER_COLUMNS = [
   { header: '牵头单位', key: 'lead', width: 12 },
   { header: '配合单位', key: 'assist', width: 16 },
   { header: '责任人', key: 'owner', width: 14 },
-  { header: '整改措施', key: 'measure', width: 40, style: { alignment: WRAP } },
+  { header: '整改类型', key: 'kind', width: 10 },
+  { header: '整改措施', key: 'measure', width: 36, style: { alignment: WRAP } },
   { header: '整改时限', key: 'deadline', width: 12, style: { numFmt: DATE } },
-  { header: '整改进展', key: 'progress', width: 24, style: { alignment: WRAP } },
-  { header: '销号情况', key: 'closure', width: 10 },
+  { header: '整改进展', key: 'progress', width: 36, style: { alignment: WRAP } },
+  { header: '整改情况', key: 'outcome', width: 36, style: { alignment: WRAP } },
+  { header: '验收人', key: 'checker', width: 10 },
+  { header: '验收意见', key: 'checkNote', width: 24, style: { alignment: WRAP } },
   { header: '销号日期', key: 'closedOn', width: 12, style: { numFmt: DATE } },
+  { header: '督办等级', key: 'grade', width: 9 },
+  { header: '超期天数', key: 'overdueDays', width: 9 },
+  { header: '佐证材料', key: 'evidence', width: 22 },
+  { header: '备注', key: 'remark', width: 24, style: { alignment: WRAP } },
+] as const;
+
+/** The columns of the summary sheets (按单位汇总, 按村汇总). */
+export const SUMMARY_COLUMNS = [
+  { header: '单位', key: 'name', width: 14 },
+  { header: '问题总数', key: 'total', width: 10 },
+  { header: '已销号', key: 'closed', width: 10 },
+  { header: '未销号', key: 'open', width: 10 },
+  { header: '超期', key: 'overdue', width: 10 },
+  { header: '按期办结率', key: 'rate', width: 12, style: { numFmt: PERCENT } },
 ] as const;
 
 /** Sheet names: at most 31 characters, none of : \ / ? * [ ]. */
 function sheetName(name: string): string {
   return name.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31);
+}
+
+/** One line of a summary: findings (not cancelled), closed, open, open past their deadline, closed on time. */
+interface Tally {
+  total: number;
+  closed: number;
+  open: number;
+  overdue: number;
+  onTime: number;
+}
+
+const emptyTally = (): Tally => ({ total: 0, closed: 0, open: 0, overdue: 0, onTime: 0 });
+
+/**
+ * 按期办结率: findings closed by their deadline out of those that were due so far (closed, or open
+ * and past their deadline). Null when none was due.
+ */
+export function onTimeRate(t: Pick<Tally, 'closed' | 'overdue' | 'onTime'>): number | null {
+  const due = t.closed + t.overdue;
+  return due > 0 ? t.onTime / due : null;
+}
+
+/** A finding closed by its deadline: fixed (整改完成) by then, or closed by then when it has no such step. */
+export function closedOnTime(f: Pick<FindingDoc, 'deadline' | 'rectifiedAt' | 'closedAt'>): boolean {
+  const done = f.rectifiedAt ?? f.closedAt;
+  return !f.deadline || (done !== null && new Date(done) <= new Date(f.deadline));
 }
 
 export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
@@ -98,6 +163,8 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
   const wallDate = (d: Date | null | undefined): Date | null => (d ? new Date(`${zone.dateOf(new Date(d))}T00:00:00Z`) : null);
   const name = (userid: string): string => o.directory.displayName(userid);
   const clean = (text: string | null | undefined): string => (text ? (o.mask ? maskPersonalNumbers(text) : text) : '');
+  const grade = createGrader(o.directory.org.reminders, o.calendar, o.now);
+  const timeline = createWorkingTimeline(o.calendar, new Date(o.now.getTime() - 90 * 86_400_000), o.now);
 
   const owner = (f: LedgerRow): string => {
     const accepted = [...f.history].reverse().find((h) => h.action === '签收');
@@ -106,68 +173,138 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
     const lead = f.departments[0] ? o.directory.unit(f.departments[0]) : undefined;
     return lead ? lead.members.map(name).join('、') : '';
   };
+  const isOverdue = (f: LedgerRow): boolean => Boolean(f.deadline && new Date(f.deadline) < o.now && OVERDUE_STATUSES.includes(f.status));
   const progress = (f: LedgerRow): string => {
-    const late = f.deadline && new Date(f.deadline) < o.now && (f.status === 'dispatched' || f.status === 'accepted');
     const when =
       f.status === 'accepted' && f.acceptedAt ? `，${formatDate(f.acceptedAt)}签收` : f.status === 'rectified' && f.rectifiedAt ? `，${formatDate(f.rectifiedAt)}反馈整改完成` : '';
-    return `${STATUS_LABEL[f.status]}${when}${late ? '，已超期' : ''}`;
+    const reports = f.history.filter((h) => h.action === '进展').map((h) => `${formatDate(h.at)} ${clean(h.note)}`);
+    return [`${STATUS_LABEL[f.status]}${when}${isOverdue(f) ? '，已超期' : ''}`, ...reports].join('\n');
   };
+  /** Working days past the deadline: still open, or fixed late (counted to the day it was fixed). */
+  const overdueDays = (f: LedgerRow): number | null => {
+    if (!f.deadline || f.status === 'cancelled' || f.status === 'triage') return null;
+    const end = f.rectifiedAt ?? f.closedAt ?? o.now;
+    const hours = timeline.between(new Date(f.deadline), new Date(end));
+    return hours > 0 ? Math.ceil(hours / timeline.dayHours - 1e-9) : null;
+  };
+  const remark = (f: LedgerRow): string =>
+    [
+      `报告人 ${name(f.reporter)}`,
+      f.status === 'cancelled' ? '已撤销' : null,
+      f.status === 'triage' ? '待分派' : null,
+      f.urgency === 'urgent' ? '紧急' : null,
+      f.extension ? `申请延期至 ${formatDate(f.extension.deadline)}，待审批` : null,
+    ]
+      .filter(Boolean)
+      .join('；');
 
-  const row = (f: LedgerRow, seq: number) => ({
-    seq,
-    no: f.no,
-    found: wall(f.createdAt),
-    reporter: name(f.reporter),
-    village: f.village ?? '',
-    household: f.household
-      ? [f.household.name, f.household.idNumber ? (o.mask ? maskIdNumber(f.household.idNumber) : f.household.idNumber) : null].filter(Boolean).join(' ')
-      : '',
-    task: f.task !== null ? itemLabel(f.task, null) : '未分类',
-    item: f.item ? itemLabel(f.task, f.item) : '',
-    text: clean(f.text),
-    lead: f.departments[0] ?? '待分派',
-    assist: f.departments.slice(1).join('、'),
-    owner: owner(f),
-    measure: clean(f.rectifyNote),
-    deadline: wallDate(f.deadline),
-    progress: progress(f),
-    closure: f.status === 'closed' ? '已销号' : f.status === 'cancelled' ? '已撤销' : '未销号',
-    closedOn: wallDate(f.closedAt ?? f.cancelledAt),
-  });
+  const row = (f: LedgerRow, seq: number) => {
+    const g = grade({ ...f, history: f.history.map((h) => ({ ...h, from: null, to: null, text: null })) });
+    const photos = o.photos.get(f.no) ?? 0;
+    return {
+      seq,
+      no: f.no,
+      source: f.source ?? '',
+      found: wall(f.createdAt),
+      village: f.village ?? '',
+      household: f.household
+        ? [f.household.code, f.household.name, f.household.idNumber ? (o.mask ? maskIdNumber(f.household.idNumber) : f.household.idNumber) : null].filter(Boolean).join(' ')
+        : '',
+      task: f.task !== null ? itemLabel(f.task, null) : '未分类',
+      item: f.item ? itemLabel(f.task, f.item) : '',
+      text: clean(f.text),
+      lead: f.departments[0] ?? '待分派',
+      assist: f.departments.slice(1).join('、'),
+      owner: owner(f),
+      kind: f.kind ?? '',
+      measure: clean(f.measure),
+      deadline: wallDate(f.deadline),
+      progress: progress(f),
+      outcome: clean(f.rectifyNote),
+      checker: f.checkedBy ? name(f.checkedBy) : '',
+      checkNote: clean(f.checkNote),
+      closedOn: wallDate(f.closedAt),
+      grade: g ? GRADE_LABEL[g] : '',
+      overdueDays: overdueDays(f),
+      evidence: photos > 0 ? { text: `${photos} 张`, hyperlink: o.findingLink(f.no) } : '无',
+      remark: remark(f),
+    };
+  };
 
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: o.out, useStyles: true, useSharedStrings: false });
   workbook.creator = `${o.directory.town}“回头看”机器人`;
   workbook.created = o.now;
+
+  const used = new Set<string>();
+  const addSheet = (title: string, columns: readonly { header: string; key: string; width: number; style?: object }[]): ExcelJS.Worksheet => {
+    // Excel compares sheet names without case; a 管区 named like a department gets a suffix.
+    let unique = sheetName(title);
+    for (let i = 2; used.has(unique.toLowerCase()); i++) unique = `${sheetName(title).slice(0, 28)}(${i})`;
+    used.add(unique.toLowerCase());
+    const ws = workbook.addWorksheet(unique, { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
+    ws.columns = columns.map((c) => ({ ...c, style: { ...(c.style ?? {}) } })) as Partial<ExcelJS.Column>[];
+    ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: columns.length } };
+    const header = ws.getRow(1);
+    header.font = { bold: true };
+    header.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
+    header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF9' } };
+    header.commit();
+    return ws;
+  };
+
+  // The summaries are counted while 全部 is written: by lead unit and by village.
+  const byUnit = new Map<string, Tally>(o.directory.units().map((u) => [u.name, emptyTally()]));
+  const byVillage = new Map<string, Tally>(o.directory.villages().map((v) => [v.name, emptyTally()]));
+  const count = (map: Map<string, Tally>, key: string, f: LedgerRow): void => {
+    if (f.status === 'cancelled') return;
+    let t = map.get(key);
+    if (!t) map.set(key, (t = emptyTally()));
+    t.total += 1;
+    if (f.status === 'closed') {
+      t.closed += 1;
+      if (closedOnTime(f)) t.onTime += 1;
+    } else t.open += 1;
+    if (isOverdue(f)) t.overdue += 1;
+  };
 
   let total = 0;
   const sheets: { title: string; query: Record<string, unknown> }[] = [
     { title: '全部', query: o.query },
     ...o.directory.units().map((u) => ({ title: u.name, query: { $and: [o.query, { departments: u.name }] } })),
   ];
-  const used = new Set<string>();
   for (const sheet of sheets) {
-    // Excel compares sheet names without case; a 管区 named like a department gets a suffix.
-    let title = sheetName(sheet.title);
-    for (let i = 2; used.has(title.toLowerCase()); i++) title = `${sheetName(sheet.title).slice(0, 28)}(${i})`;
-    used.add(title.toLowerCase());
-    const ws = workbook.addWorksheet(title, { views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }] });
-    ws.columns = LEDGER_COLUMNS.map((c) => ({ ...c, style: { ...('style' in c ? c.style : {}) } })) as Partial<ExcelJS.Column>[];
-    ws.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: LEDGER_COLUMNS.length } };
-    const header = ws.getRow(1);
-    header.font = { bold: true };
-    header.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
-    header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF9' } };
-    header.commit();
-
+    const ws = addSheet(sheet.title, LEDGER_COLUMNS);
+    const all = sheet.query === o.query;
     let seq = 0;
     const cursor = o.model.find(sheet.query, PROJECTION).sort({ no: 1 }).lean<LedgerRow>().cursor({ batchSize: 500 });
-    for await (const f of cursor) {
+    for await (const doc of cursor) {
+      const f = doc as LedgerRow;
       seq += 1;
-      ws.addRow(row(f as LedgerRow, seq)).commit();
+      ws.addRow(row(f, seq)).commit();
+      if (all) {
+        count(byUnit, f.departments[0] ?? '（未分派）', f);
+        count(byVillage, f.village ?? '（村未知）', f);
+      }
       // A slow download holds the export back instead of piling rows up in memory.
       if (seq % 200 === 0 && o.out.writableNeedDrain) await once(o.out, 'drain');
     }
-    if (sheet.query === o.query) total = seq;
+    if (all) total = seq;
+    ws.commit();
+  }
+
+  for (const [title, map, label] of [
+    ['按单位汇总', byUnit, '单位'],
+    ['按村汇总', byVillage, '村'],
+  ] as const) {
+    const ws = addSheet(title, SUMMARY_COLUMNS.map((c) => (c.key === 'name' ? { ...c, header: label } : c)));
+    const sum = emptyTally();
+    for (const [key, t] of map) {
+      ws.addRow({ name: key, ...t, rate: onTimeRate(t) }).commit();
+      for (const k of ['total', 'closed', 'open', 'overdue', 'onTime'] as const) sum[k] += t[k];
+    }
+    const last = ws.addRow({ name: '合计', ...sum, rate: onTimeRate(sum) });
+    last.font = { bold: true };
+    last.commit();
     ws.commit();
   }
   await workbook.commit();

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import ExcelJS from 'exceljs';
 import { runReminders } from '../../../src/reminders/reminder.service';
 import type { FindingJson } from '../../helpers/finding-json';
 import { startTestService, type TestService } from '../../helpers/service';
@@ -160,5 +161,24 @@ describe('rectification as townships run it: kinds at 签收, 进展, 延期, �
     expect(await sayAt('2026-12-03T16:30', 'zhengkai', '销号 2')).to.contain('只有报告人');
     expect(await sayAt('2026-12-03T16:40', 'yangfan', '销号 2')).to.contain('已销号');
     expect((await finding(2)).checkedBy).to.equal('yangfan');
+  });
+
+  it('keeps all of it in the ledger row inspectors check: 整改类型, 措施, 进展, 整改情况, 验收人, 验收意见, 佐证材料', async () => {
+    await reportRoof();
+    await sayAt('2026-12-01T10:00', 'hanbing', '签收 1 限期 12月11日 措施：更换屋面瓦');
+    await sayAt('2026-12-03T10:00', 'hanbing', '进展 1 瓦片已到货');
+    await sayAt('2026-12-04T10:00', 'hanbing', '整改完成 1 屋面瓦已全部更换');
+    await t.service.domain.evidence.add({ findingNo: 1, kind: 'rectification', by: 'hanbing', source: 'page', at: t.clock.now(), contentType: 'image/png', filename: 'roof.png', buffer: Buffer.from('png') });
+    await sayAt('2026-12-04T15:00', 'zhuxia', '销号 1 现场查看已不漏雨');
+
+    const res = await t.api('/export/ledger.xlsx');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
+    const ws = wb.getWorksheet('全部')!;
+    const headers = (ws.getRow(1).values as string[]).slice(1);
+    const row = Object.fromEntries(headers.map((h, i) => [h, ws.getRow(2).getCell(i + 1).value]));
+    expect(row).to.include({ 整改类型: '限期整改', 整改措施: '更换屋面瓦', 整改情况: '屋面瓦已全部更换', 验收人: '朱霞', 验收意见: '现场查看已不漏雨', 督办等级: null, 超期天数: null });
+    expect(row['整改进展']).to.contain('12月3日 瓦片已到货');
+    expect(row['佐证材料']).to.deep.equal({ text: '1 张', hyperlink: 'https://bot.example.gov.cn/dashboard/findings/1' });
   });
 });

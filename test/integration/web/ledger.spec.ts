@@ -5,7 +5,11 @@ import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/s
 import { seedFindings, SEED_NOW } from '../../helpers/seed-findings';
 import { signIn } from '../../helpers/web-session';
 
-const HEADERS = ['序号', '编号', '发现时间', '报告人', '村', '农户', '任务', '重点问题', '问题描述', '牵头单位', '配合单位', '责任人', '整改措施', '整改时限', '整改进展', '销号情况', '销号日期'];
+const HEADERS = [
+  '序号', '编号', '问题来源', '发现时间', '村', '农户', '任务', '重点问题', '问题描述', '牵头单位', '配合单位', '责任人', '整改类型', '整改措施',
+  '整改时限', '整改进展', '整改情况', '验收人', '验收意见', '销号日期', '督办等级', '超期天数', '佐证材料', '备注',
+];
+const SUMMARY = ['按单位汇总', '按村汇总'];
 
 async function readBack(res: Response): Promise<ExcelJS.Workbook> {
   expect(res.status).to.equal(200);
@@ -17,10 +21,11 @@ async function readBack(res: Response): Promise<ExcelJS.Workbook> {
 
 /** A sheet's rows below the header as { header: value }. */
 function records(ws: ExcelJS.Worksheet): Record<string, unknown>[] {
+  const headers = (ws.getRow(1).values as string[]).slice(1);
   const out: Record<string, unknown>[] = [];
   ws.eachRow((row, n) => {
     if (n === 1) return;
-    out.push(Object.fromEntries(HEADERS.map((h, i) => [h, row.getCell(i + 1).value])));
+    out.push(Object.fromEntries(headers.map((h, i) => [h, row.getCell(i + 1).value])));
   });
   return out;
 }
@@ -43,13 +48,13 @@ describe('the rectification ledger (整改台账) as Excel, read back with excel
     const res = await exportAs();
     expect(res.headers.get('content-disposition')).to.contain("filename*=UTF-8''").and.to.contain(encodeURIComponent('整改台账-姚村镇-2026-12-01.xlsx'));
     const wb = await readBack(res);
-    expect(wb.worksheets.map((w) => w.name)).to.deep.equal(['全部', '扶贫办', '财政所', '经管站', '农业服务站', '镇中心中学', '民政办', '人社所', '卫生院', '镇建办', '第一管区', '第二管区', '第三管区']);
+    expect(wb.worksheets.map((w) => w.name)).to.deep.equal(['全部', '扶贫办', '财政所', '经管站', '农业服务站', '镇中心中学', '民政办', '人社所', '卫生院', '镇建办', '第一管区', '第二管区', '第三管区', ...SUMMARY]);
     const all = wb.getWorksheet('全部')!;
     expect((all.getRow(1).values as unknown[]).slice(1)).to.deep.equal(HEADERS);
     expect(HEADERS).to.deep.equal(LEDGER_COLUMNS.map((c) => c.header));
     expect(all.views[0]).to.include({ state: 'frozen', ySplit: 1 });
     expect(all.getColumn(9).width).to.equal(50);
-    expect(all.getColumn(3).width).to.equal(17);
+    expect(all.getColumn(4).width).to.equal(17);
     expect(all.autoFilter).to.not.equal(undefined);
     expect(all.getRow(1).font?.bold).to.equal(true);
     const rows = records(all);
@@ -64,19 +69,35 @@ describe('the rectification ledger (整改台账) as Excel, read back with excel
     expect(one!['发现时间']).to.be.instanceOf(Date);
     expect((one!['发现时间'] as Date).toISOString()).to.equal('2026-11-10T10:00:00.000Z');
     expect((one!['整改时限'] as Date).toISOString()).to.equal('2026-11-19T00:00:00.000Z');
-    expect(wb.getWorksheet('全部')!.getRow(2).getCell(3).numFmt).to.equal('yyyy-mm-dd hh:mm');
-    expect(one).to.include({ 报告人: '朱霞', 村: '西岭村', 农户: '李某某 371427196503171234', 牵头单位: '镇建办', 配合单位: null, 销号情况: '未销号', 整改进展: '待签收，已超期' });
+    expect(wb.getWorksheet('全部')!.getRow(2).getCell(4).numFmt).to.equal('yyyy-mm-dd hh:mm');
+    expect(one).to.include({ 备注: '报告人 朱霞', 村: '西岭村', 牵头单位: '镇建办', 配合单位: null, 整改进展: '待签收，已超期', 督办等级: '红', 超期天数: 8, 佐证材料: '无', 问题来源: '自查' });
+    expect(one!['农户']).to.contain('李某某 371427196503171234');
     expect(one!['任务']).to.equal('任务8 贫困户的住房是否安全');
     expect(one!['责任人']).to.equal('韩冰'); // 镇建办's member, nobody has signed yet
     expect(two).to.include({ 牵头单位: '农业服务站', 责任人: '郑凯', 整改进展: '整改中，11月12日签收，已超期' });
     expect(two!['重点问题']).to.contain('5.2');
-    expect(three).to.include({ 牵头单位: '人社所', 配合单位: '卫生院', 责任人: '蒋涛', 整改措施: '已补缴', 销号情况: '已销号', 整改进展: '已销号' });
+    expect(three).to.include({ 牵头单位: '人社所', 配合单位: '卫生院', 责任人: '蒋涛', 整改情况: '已补缴', 整改类型: '限期整改', 验收人: '尤军', 整改进展: '已销号', 督办等级: null, 超期天数: null });
     expect((three!['销号日期'] as Date).toISOString()).to.equal('2026-11-30T00:00:00.000Z');
     expect(three!['问题描述']).to.contain('13812345678'); // the admin token sees numbers in full
-    expect(four).to.include({ 牵头单位: '待分派', 整改进展: '待分派', 销号情况: '未销号' });
+    expect(four).to.include({ 牵头单位: '待分派', 整改进展: '待分派', 督办等级: '绿' });
     expect(four!['整改时限']).to.equal(null);
     expect(five).to.include({ 牵头单位: '第一管区', 责任人: '朱霞（包村干部）' });
-    expect(six).to.include({ 销号情况: '已撤销' });
+    expect(six).to.include({ 备注: '报告人 朱霞；已撤销', 督办等级: null });
+  });
+
+  it('sums up by unit and by village: total, closed, open, overdue and 按期办结率 (cancelled ones left out)', async () => {
+    const wb = await readBack(await exportAs());
+    const units = records(wb.getWorksheet('按单位汇总')!);
+    expect(Object.keys(units[0]!)).to.deep.equal(['单位', '问题总数', '已销号', '未销号', '超期', '按期办结率']);
+    const unit = (name: string) => units.find((r) => r['单位'] === name);
+    expect(unit('镇建办')).to.include({ 问题总数: 1, 已销号: 0, 未销号: 1, 超期: 1, 按期办结率: 0 }); // no. 6 cancelled
+    expect(unit('人社所')).to.include({ 问题总数: 1, 已销号: 1, 未销号: 0, 超期: 0, 按期办结率: 1 });
+    expect(unit('民政办')).to.include({ 问题总数: 0, 按期办结率: null });
+    expect(units.at(-1)).to.include({ 单位: '合计', 问题总数: 5, 已销号: 1, 未销号: 4, 超期: 2 });
+    expect(units.at(-1)!['按期办结率']).to.be.closeTo(1 / 3, 1e-9); // 1 on time of 3 due (1 closed, 2 overdue)
+    const villages = records(wb.getWorksheet('按村汇总')!);
+    expect(villages.find((r) => r['村'] === '东岭村')).to.include({ 问题总数: 2, 未销号: 2, 超期: 1 });
+    expect(villages.find((r) => r['村'] === '北王村')).to.include({ 问题总数: 1, 已销号: 1 });
   });
 
   it('puts a finding on the sheet of each unit that leads or assists it', async () => {
