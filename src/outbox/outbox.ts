@@ -4,6 +4,7 @@ import { claimAttempt, isDuplicateKey, type ClaimRepository } from '../db/claims
 import type { Logger } from '../logger';
 import { maskPersonalNumbers } from '../privacy/mask';
 import { configurationAdvice, isAppWide, type ErrorKind } from '../wecom/errcodes';
+import { APP_MARKDOWN_MAX_BYTES, ROBOT_MARKDOWN_MAX_BYTES } from '../wecom/limits';
 import {
   channelOf,
   destinationSchema,
@@ -45,7 +46,9 @@ export interface Outbox {
 
 /** A robot takes at most 20 messages a minute; more are refused by WeCom. */
 export const ROBOT_PER_MINUTE = 20;
-const ROBOT_MARKDOWN_BYTES = 4096;
+/** The app may send each member at most 30 messages a minute and 1,000 an hour; WeCom silently drops the rest. */
+export const MEMBER_PER_MINUTE = 30;
+export const MEMBER_PER_HOUR = 1_000;
 const LEASE_MS = 60_000;
 /** How long a robot at its limit is left alone before its waiting messages are looked at again. */
 const ROBOT_RECHECK_MS = 15_000;
@@ -120,6 +123,35 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   let scanWanted = true;
   const isRobot = (channel: string): boolean => channel.startsWith('webhook:');
 
+  // When this instance sent each member an app message in the last hour (WeCom's per-member limits).
+  // Counted in memory, per instance: the usual send costs no query.
+  const memberSends = new Map<string, number[]>();
+  const membersOf = (doc: OutboxDoc): string[] => (doc.destination.kind === 'app' ? doc.destination.users : []);
+  /** How many more app messages all these members may get now. */
+  function memberAllowance(users: string[], nowMs: number): number {
+    let allowed = Number.POSITIVE_INFINITY;
+    for (const user of users) {
+      const times = memberSends.get(user);
+      if (!times) continue;
+      while (times.length > 0 && times[0]! <= nowMs - 3_600_000) times.shift();
+      if (times.length === 0) {
+        memberSends.delete(user);
+        continue;
+      }
+      let lastMinute = 0;
+      for (let i = times.length - 1; i >= 0 && times[i]! > nowMs - 60_000; i--) lastMinute++;
+      allowed = Math.min(allowed, MEMBER_PER_MINUTE - lastMinute, MEMBER_PER_HOUR - times.length);
+    }
+    return Math.max(0, allowed);
+  }
+  function recordMemberSends(users: string[], nowMs: number): void {
+    for (const user of users) {
+      const times = memberSends.get(user);
+      if (times) times.push(nowMs);
+      else memberSends.set(user, [nowMs]);
+    }
+  }
+
   // Scopes WeCom refuses for a configuration fault (see familyOf), with the time of the next
   // probe. Their messages wait, never fail; at the probe time the oldest is tried, and once one
   // goes through, everything that waited follows in order.
@@ -161,17 +193,22 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
   }
 
-  /** When a robot has more waiting than it may take this minute, fold its markdown into fewer messages. */
-  async function mergeWaiting(channel: string, waiting: OutboxDoc[], allowed: number, now: Date): Promise<number> {
+  /**
+   * When a robot or a member has more waiting than it may take now, fold its text and markdown
+   * into fewer messages (each within `maxBytes`, less a margin).
+   */
+  async function mergeWaiting(channel: string, waiting: OutboxDoc[], allowed: number, now: Date, maxBytes: number): Promise<number> {
     const mergeable = waiting.filter((d) => d.message.type === 'markdown' || d.message.type === 'text');
     if (mergeable.length <= Math.max(allowed, 1) || mergeable.length < 2) return 0;
     const parts = mergeable.map((d) => (d.message as { content: string }).content);
     const mentions = [...new Set(mergeable.flatMap((d) => (d.message as { mentions: string[] }).mentions))];
+    // Text stays text (a reader on 微工作台 sees no markdown); any markdown makes the whole markdown.
+    const type = mergeable.some((d) => d.message.type === 'markdown') ? 'markdown' : 'text';
     const bodies: string[] = [];
     let current = '';
     for (const part of parts) {
       const next = current ? `${current}\n\n${part}` : part; // a blank line between them: `---` would render as a rule in some clients and as text in others
-      if (Buffer.byteLength(next) > ROBOT_MARKDOWN_BYTES - 200 && current) {
+      if (Buffer.byteLength(next) > maxBytes - 200 && current) {
         bodies.push(current);
         current = part;
       } else current = next;
@@ -189,7 +226,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         dedupeKey: `merged:${mergedId}:${i++}`,
         channel,
         destination: mine[0]!.destination,
-        message: { type: 'markdown', content, mentions },
+        message: { type, content, mentions },
         status: 'pending',
         attempts: 0,
         notBefore: now,
@@ -216,6 +253,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
     try {
       const result = await deps.transport(doc.destination, doc.message);
+      if (doc.destination.kind === 'app') recordMemberSends(doc.destination.users, now.getTime());
       const unreached = result?.unreached ?? [];
       await model
         .updateOne(
@@ -284,7 +322,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     let sent = 0;
     let failed = 0;
     for (const doc of fresh.splice(0, fresh.length)) {
-      if (waitingChannels.has(doc.channel) || (blocked.size > 0 && isBlocked(doc.channel, now.getTime()))) {
+      const paced = doc.destination.kind === 'app' && memberSends.size > 0 && memberAllowance(membersOf(doc), now.getTime()) < 1;
+      if (paced || waitingChannels.has(doc.channel) || (blocked.size > 0 && isBlocked(doc.channel, now.getTime()))) {
         waitingChannels.add(doc.channel);
         // Something waits before it on its channel: it goes with the look through the outbox, now due.
         await model.updateOne({ _id: doc._id }, { $set: { notBefore: now } }).exec();
@@ -300,6 +339,9 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
     return { sent, failed };
   }
+
+  const pendingOn = (channel: string, now: Date): Promise<OutboxDoc[]> =>
+    model.find({ channel, status: 'pending', notBefore: { $lte: now } }).sort({ createdAt: 1 }).lean<OutboxDoc[]>().exec();
 
   async function deliverScanned(now: Date): Promise<{ sent: number; failed: number; merged: number; waiting: number }> {
     scanWanted = false;
@@ -337,17 +379,26 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         // At its limit: new messages to it wait for a later look, rather than each causing one.
         if (allowed === 0) robotFullUntil.set(channel, now.getTime() + ROBOT_RECHECK_MS);
         else robotFullUntil.delete(channel);
-        const folded = await mergeWaiting(channel, docs, allowed, now);
+        const folded = await mergeWaiting(channel, docs, allowed, now, ROBOT_MARKDOWN_MAX_BYTES);
         if (folded > 0) {
           merged += folded;
-          queue = await model
-            .find({ channel, status: 'pending', notBefore: { $lte: now } })
-            .sort({ createdAt: 1 })
-            .lean<OutboxDoc[]>()
-            .exec();
+          queue = await pendingOn(channel, now);
         }
         waiting += Math.max(0, queue.length - allowed);
         queue = queue.slice(0, allowed);
+      } else if (channel.startsWith('app:')) {
+        // Each member takes 30 app messages a minute, 1,000 an hour: what waits beyond is merged.
+        const allowed = memberAllowance(membersOf(docs[0]!), now.getTime());
+        if (docs.length > allowed) {
+          const folded = await mergeWaiting(channel, docs, allowed, now, APP_MARKDOWN_MAX_BYTES);
+          if (folded > 0) {
+            merged += folded;
+            queue = await pendingOn(channel, now);
+          }
+          waiting += Math.max(0, queue.length - allowed);
+          if (queue.length > allowed) waitingChannels.add(channel);
+          queue = queue.slice(0, allowed);
+        }
       }
       // In order per channel: a failure stops the channel for this run so messages keep their order.
       let stopped = false;

@@ -169,3 +169,70 @@ describe('what WeCom refuses, message by message', () => {
     expect(merged).not.to.contain('---');
   });
 });
+
+describe('pacing per member (WeCom drops app messages past 30 a minute and 1,000 an hour per member)', () => {
+  let connection: Connection;
+  let clock: FixedClock;
+  let sent: { touser: string; content: string; at: number }[];
+
+  beforeEach(async () => {
+    connection = await openDatabase(freshDatabaseUri('pacing'));
+    clock = new FixedClock('2026-12-01T09:00:00+08:00');
+    sent = [];
+    nock(BASE).persist().get('/cgi-bin/gettoken').query(true).reply(200, { errcode: 0, errmsg: 'ok', access_token: 'T', expires_in: 7200 });
+    nock(BASE)
+      .persist()
+      .post('/cgi-bin/message/send')
+      .query(true)
+      .reply(200, (_uri, body) => {
+        const b = body as { touser: string; text?: { content: string }; markdown?: { content: string } };
+        sent.push({ touser: b.touser, content: (b.text ?? b.markdown)!.content, at: clock.now().getTime() });
+        return { errcode: 0, errmsg: 'ok' };
+      });
+  });
+  afterEach(async () => {
+    nock.cleanAll();
+    await connection.dropDatabase();
+    await connection.close();
+  });
+
+  const outboxOn = (): Outbox => {
+    const logger = silentLogger();
+    const client = createWeComClient({ apiBase: BASE, corpId: 'ww1', secret: 's', agentId: 1000002, logger, clock, sleep: async () => {}, maxAttempts: 1 });
+    return createOutbox({ connection, claims: createClaimRepository(connection, clock), clock, logger, transport: createWeComTransport(client) });
+  };
+  const inAnyMinute = (user: string): number => {
+    const times = sent.filter((s) => s.touser.split('|').includes(user)).map((s) => s.at);
+    return Math.max(0, ...times.map((t) => times.filter((u) => u >= t && u < t + 60_000).length));
+  };
+
+  it('sends one member at most 30 a minute: the rest waits and is merged into one message, in order, separated by a blank line', async () => {
+    const outbox = outboxOn();
+    for (let i = 1; i <= 45; i++) {
+      await outbox.enqueue({ dedupeKey: `r${i}`, destination: { kind: 'app', users: ['wangzhen'] }, message: { type: 'text', content: `第 ${i} 号问题超期提醒` } });
+      await outbox.deliverFresh(clock.now());
+    }
+    await outbox.deliverDue(clock.now());
+    expect(sent).to.have.length(30);
+    clock.advance(61_000);
+    await outbox.deliverDue(clock.now());
+    expect(inAnyMinute('wangzhen')).to.be.at.most(30);
+    const all = sent.map((s) => s.content).join('\n\n');
+    for (let i = 1; i <= 45; i++) expect(all).to.contain(`第 ${i} 号问题超期提醒`);
+    expect(sent.length).to.be.below(45);
+    const merged = sent.find((s) => s.content.includes('\n\n'))!;
+    expect(merged.content).to.contain('第 31 号问题超期提醒\n\n第 32 号问题超期提醒');
+    expect((await outbox.list()).filter((d) => d.status === 'pending' || d.status === 'failed')).to.have.length(0);
+  });
+
+  it('leaves other members unpaced while one is at the limit', async () => {
+    const outbox = outboxOn();
+    for (let i = 1; i <= 31; i++) {
+      await outbox.enqueue({ dedupeKey: `w${i}`, destination: { kind: 'app', users: ['wangzhen'] }, message: { type: 'text', content: `提醒 ${i}` } });
+    }
+    await outbox.enqueue({ dedupeKey: 'l1', destination: { kind: 'app', users: ['liuhong'] }, message: { type: 'text', content: '给刘红' } });
+    await outbox.deliverFresh(clock.now());
+    expect(sent.filter((s) => s.touser === 'wangzhen')).to.have.length(30);
+    expect(sent.filter((s) => s.touser === 'liuhong').map((s) => s.content)).to.deep.equal(['给刘红']);
+  });
+});
