@@ -63,6 +63,17 @@ describe('organisation file (config/org.ts)', () => {
     expect(problems.some((p) => p.startsWith('reminders.workHours:') && p.includes('下班时间须晚于上班时间'))).to.equal(true);
   });
 
+  it('refuses a chatid WeCom would refuse (only 1-32 letters and digits), naming the file and the place', () => {
+    for (const chatid of ['wei-sheng-yuan', '卫生院群', 'a'.repeat(33), 'chat id']) {
+      const bad = { ...minimal, districts: [{ ...minimal.districts[0], target: { chatid } }] };
+      expect(problemsOf(stringify(bad)), chatid).to.deep.equal([
+        'districts[0].target.chatid: chatid 只能由字母和数字组成，最长 32 个字符，企业微信不接受其他 chatid（可用 cli groups create 创建群聊并取得 chatid）/ chatid must be 1-32 letters or digits',
+      ]);
+    }
+    const good = parseOrgConfig(stringify({ ...minimal, districts: [{ ...minimal.districts[0], target: { chatid: `wr${'A1'.repeat(15)}` } }] }), 'org.yaml');
+    expect(good.districts[0]!.target).to.deep.equal({ chatid: `wr${'A1'.repeat(15)}` });
+  });
+
   it('refuses a userid listed twice in one role, each place named', () => {
     const bad = {
       ...minimal,
