@@ -18,7 +18,7 @@ const ATTACH_AFTER = new Set(['报告', '签收', '整改完成', '驳回', '进
 export async function handleImage(event: ImageEvent, ctx: HandlerContext): Promise<void> {
   if (!event.mediaId) {
     // Smart-bot images arrive encrypted by URL; evidence is taken in the app's 1:1 chat.
-    ctx.logger.info('image without media id ignored');
+    ctx.logger.info('图片消息没有 media id，已忽略');
     await ctx.reply('请在与“回头看”应用的单聊中发送照片（先发“整改完成 编号 说明”，再发照片），或在问题页面上传。');
     return;
   }
@@ -41,7 +41,7 @@ export async function handleImage(event: ImageEvent, ctx: HandlerContext): Promi
   } catch (err) {
     // A media id WeCom does not know (expired after 3 days, wrong) will not get better by retrying.
     if (err instanceof WeComApiError && !err.retryable) {
-      ctx.logger.warn({ errcode: err.errcode }, 'media/get refused');
+      ctx.logger.warn({ errcode: err.errcode }, '企业微信拒绝下载图片（media/get）');
       await ctx.reply('照片获取失败，请重新发送。');
       return;
     }

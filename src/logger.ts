@@ -25,9 +25,17 @@ export const REDACT_PATHS = [
   'headers.cookie',
 ];
 
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream; /** human-readable lines, for a terminal */ pretty?: boolean } = {}): Logger {
-  const destination =
-    options.destination ?? (options.pretty ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname', singleLine: true }) : undefined);
+export function createLogger(
+  options: {
+    level?: string;
+    destination?: pino.DestinationStream;
+    /** human-readable lines, for a terminal */
+    pretty?: boolean;
+    /** The town's time zone, in which the readable lines give their time (JSON lines keep UTC ISO times). */
+    timeZone?: string;
+  } = {},
+): Logger {
+  const destination = options.pretty ? prettyLines(options.timeZone ?? DEFAULT_TIME_ZONE, options.destination) : options.destination;
   return pino(
     {
       level: options.level ?? 'info',
@@ -44,6 +52,22 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
     },
     destination,
   );
+}
+
+const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+/** One line an event, its time in the town's zone whatever the machine's own zone is. */
+function prettyLines(timeZone: string, destination?: pino.DestinationStream): pino.DestinationStream {
+  const clock = new Intl.DateTimeFormat('zh-CN', { timeZone, month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+  return pretty({
+    colorize: true,
+    ignore: 'pid,hostname',
+    singleLine: true,
+    // The raw ISO time, put into the zone here (pino-pretty's own translation knows only UTC and the machine's zone).
+    translateTime: false,
+    ...(destination ? { destination } : {}),
+    customPrettifiers: { time: (t) => `[${clock.format(new Date(String(t)))}]` },
+  });
 }
 
 /** Personal numbers never reach a log line in full, wherever they sit in the logged object. */

@@ -355,7 +355,7 @@ async function main(): Promise<void> {
   let service: Service;
   try {
     const config = loadConfigFromProcess();
-    service = createService({ config, logger: createLogger({ level: config.logLevel, pretty }) });
+    service = createService({ config, logger: createLogger({ level: config.logLevel, pretty, timeZone: config.timeZone }) });
     await service.start();
   } catch (err) {
     if (err instanceof ConfigError || err instanceof OrgConfigError || err instanceof StartRefused) {
@@ -380,7 +380,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  process.on('unhandledRejection', (err) => logger.error({ err }, '未处理的异步错误'));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

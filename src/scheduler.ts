@@ -48,8 +48,8 @@ export function startScheduler<Deps>(jobs: Job<Deps>[], deps: Deps, opts: Schedu
       if (leased && opts.lease && !(await opts.lease(tickKey(job.name, now)))) return 'another instance has this tick';
       return job.run(deps, now);
     })().then(
-      (result) => log.debug({ result }, 'job done'),
-      (err: unknown) => log.error({ err }, 'job failed'),
+      (result) => log.debug({ result }, '定时任务完成'),
+      (err: unknown) => log.error({ err }, '定时任务出错'),
     );
     running.add(run);
     await run.finally(() => running.delete(run));

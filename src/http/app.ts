@@ -44,10 +44,10 @@ export function createApp(deps: AppDeps): Koa {
       const status = isAppError(err) ? err.status : 500;
       ctx.status = status;
       ctx.body = { error: { code: isAppError(err) ? err.code : 'internal', message: publicMessage(err) } };
-      if (status >= 500) log().error({ err }, 'request failed');
-      else log().info({ code: isAppError(err) ? err.code : undefined, msg: (err as Error).message }, 'request refused');
+      if (status >= 500) log().error({ err }, '请求出错');
+      else log().info({ code: isAppError(err) ? err.code : undefined, msg: (err as Error).message }, '请求被拒绝');
     } finally {
-      if (deps.logger.isLevelEnabled('debug')) log().debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      if (deps.logger.isLevelEnabled('debug')) log().debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, '请求');
     }
   });
 

@@ -52,7 +52,7 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
     const now = domain.clock.now();
     const started = performance.now();
     const data = await loadDashboard(domain.findings.model, directory, filter, { now, timeZone, scope: scopeQuery(v) });
-    ctx.state.log.debug({ ms: Math.round(performance.now() - started), total: data.totals.total }, 'dashboard loaded');
+    ctx.state.log.debug({ ms: Math.round(performance.now() - started), total: data.totals.total }, '进度页已生成');
     sendPage(ctx, dashboardPage({
       town: directory.town,
       nonce: ctx.state.nonce ?? '',
@@ -138,7 +138,7 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
         filename: `${f.no}-page-${now.getTime()}-${i + 1}.${p.type.extension}`,
       });
     }
-    ctx.state.log.info({ no: f.no, photos: photos.length, kind }, 'photos added on the finding page');
+    ctx.state.log.info({ no: f.no, photos: photos.length, kind }, '已在问题页面添加照片');
     ctx.status = 303;
     ctx.redirect(`/dashboard/findings/${f.no}`);
   });

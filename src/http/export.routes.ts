@@ -25,10 +25,10 @@ export function sendLedger(ctx: Context, domain: DomainContext, options: { scope
       writeLedger({ model: domain.findings.model, directory: domain.directory, query, mask: options.mask, timeZone: options.timeZone, now, out, calendar: domain.calendar, photos, findingLink: domain.links.finding }),
     )
     .then(
-    ({ rows }) => log.info({ rows, ms: Math.round(performance.now() - started), masked: options.mask }, 'ledger exported'),
+    ({ rows }) => log.info({ rows, ms: Math.round(performance.now() - started), masked: options.mask }, '台账已导出'),
     (err: unknown) => {
       // Headers are gone already: all that is left is to cut the download short.
-      log.error({ err }, 'ledger export failed');
+      log.error({ err }, '台账导出失败');
       out.destroy(err as Error);
     },
   );

@@ -150,7 +150,7 @@ export function createFormRouter(deps: { domain: DomainContext; auth: WebAuth; s
         key: `${sourceKey}:photo:${i}`,
       });
     }
-    ctx.state.log.info({ no: finding.no, created, photos: photos.length, reporter }, 'form report');
+    ctx.state.log.info({ no: finding.no, created, photos: photos.length, reporter }, '表单上报');
 
     const also = parts.slice(1).map((f) => f.no).join(',');
     const url = `/dashboard/findings/${finding.no}?sent=1${also ? `&also=${also}` : ''}`;

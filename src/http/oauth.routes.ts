@@ -22,7 +22,7 @@ export function createOAuthRouter(deps: { directory: Directory; sessions: Sessio
     const code = typeof ctx.query.code === 'string' ? ctx.query.code.trim() : '';
     if (!code || code.length > 512) throw new AppError('unauthorized', '企业微信没有返回授权码，请从企业微信工作台重新打开。');
     const user = await deps.client.getUserIdByOAuthCode(code).catch((err: unknown) => {
-      ctx.state.log.warn({ err }, 'oauth code exchange failed');
+      ctx.state.log.warn({ err }, '网页授权 code 换取身份失败');
       throw new AppError('unauthorized', '企业微信登录失败（授权码无效或已过期），请重新打开页面。');
     });
     if (!user.userId) throw new AppError('forbidden', '仅限本单位企业微信成员使用。');
@@ -30,7 +30,7 @@ export function createOAuthRouter(deps: { directory: Directory; sessions: Sessio
       throw new AppError('forbidden', '您还不在本镇“回头看”工作人员名单中，请联系镇扶贫办添加后再使用。');
     }
     deps.sessions.start(ctx, user.userId);
-    ctx.state.log.info({ userid: user.userId }, 'signed in through wecom oauth');
+    ctx.state.log.info({ userid: user.userId }, '已通过企业微信网页授权登录');
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(next);
   });

@@ -167,8 +167,8 @@ export function htmlPages() {
       await next();
     } catch (err) {
       const status = isAppError(err) ? err.status : 500;
-      if (status >= 500) ctx.state.log?.error({ err }, 'page failed');
-      else ctx.state.log?.info({ code: isAppError(err) ? err.code : undefined, msg: (err as Error).message }, 'page refused');
+      if (status >= 500) ctx.state.log?.error({ err }, '页面出错');
+      else ctx.state.log?.info({ code: isAppError(err) ? err.code : undefined, msg: (err as Error).message }, '页面请求被拒绝');
       ctx.status = status;
       if (ctx.accepts('html', 'json') === 'json') {
         ctx.body = { error: { code: isAppError(err) ? err.code : 'internal', message: publicMessage(err) } };

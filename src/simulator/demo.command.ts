@@ -196,7 +196,7 @@ export async function runDemo(deps: {
       const result = await step.run(domain, known);
       if (result !== undefined && result < 0) {
         refused++;
-        logger.warn({ finding: -result }, 'demo step refused');
+        logger.warn({ finding: -result }, '演示数据的一步被拒绝');
       }
       if (result !== undefined) nos.set(step.finding, result);
       await outbox.deliverDue(clock.now());

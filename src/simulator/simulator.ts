@@ -74,8 +74,7 @@ export function simulatorBanner(port: number): string[] {
   return [
     line,
     '*  模拟模式：未配置企业微信凭据，消息不会发到真实的企业微信',
-    '*  SIMULATOR MODE: no WeCom credentials, nothing leaves this machine',
-    `*  打开 / open  http://localhost:${port}/sim  查看各群和成员收到的消息，并以任一成员身份发消息、点按钮`,
+    `*  打开 http://localhost:${port}/sim  查看各群和成员收到的消息，并以任一成员身份发消息、点按钮`,
     line,
   ];
 }

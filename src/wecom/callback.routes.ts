@@ -101,7 +101,7 @@ export function createWeComCallbackRouter(deps: CallbackRouterDeps): Router {
         return true;
       } catch (err) {
         if (performance.now() + pause > until) {
-          deps.logger.warn({ err, deliveryKey: event.deliveryKey }, 'inbox write failed');
+          deps.logger.warn({ err, deliveryKey: event.deliveryKey }, '回调存入收件箱失败');
           return false;
         }
         await new Promise((resolve) => setTimeout(resolve, pause));
@@ -121,7 +121,7 @@ export function createWeComCallbackRouter(deps: CallbackRouterDeps): Router {
       throw new AppError('unauthorized', '签名校验失败', { channel: ch.name });
     }
     const plaintext = ch.crypto.decrypt(echostr);
-    log(ctx).info({ channel: ch.name }, 'wecom url verified');
+    log(ctx).info({ channel: ch.name }, '企业微信回调地址验证通过');
     ctx.type = 'text/plain';
     ctx.body = plaintext;
   };
@@ -145,7 +145,7 @@ export function createWeComCallbackRouter(deps: CallbackRouterDeps): Router {
       return;
     }
     // What the event led to is logged when it is processed; its arrival only when asked for.
-    if (deps.logger.isLevelEnabled('debug')) log(ctx).debug(about, 'wecom callback accepted');
+    if (deps.logger.isLevelEnabled('debug')) log(ctx).debug(about, '已收到企业微信回调');
     ctx.status = 200;
     ctx.type = 'text/plain';
     ctx.body = '';

@@ -278,16 +278,16 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
           refreshed = true;
           // Only drop the token that failed: another call may already have a newer one.
           if (cached?.token === token) cached = undefined;
-          log.info({ path: spec.path, errcode: err.errcode }, 'wecom access token rejected, refreshing once');
+          log.info({ path: spec.path, errcode: err.errcode }, '企业微信 access_token 失效，重新获取一次');
           continue;
         }
         failures += 1;
         if (!err.retryable || failures >= maxAttempts) {
-          log.warn({ path: spec.path, errcode: err.errcode, errmsg: err.errmsg, tries: failures }, 'wecom call failed');
+          log.warn({ path: spec.path, errcode: err.errcode, errmsg: err.errmsg, tries: failures }, '企业微信接口调用失败');
           throw err;
         }
         const delay = Math.min(backoffMs * 2 ** (failures - 1), maxBackoffMs);
-        log.info({ path: spec.path, errcode: err.errcode, errmsg: err.errmsg, delay }, 'wecom call failed, retrying');
+        log.info({ path: spec.path, errcode: err.errcode, errmsg: err.errmsg, delay }, '企业微信接口调用失败，稍后重试');
         await sleep(delay);
       }
     }
@@ -310,7 +310,7 @@ export function createWeComClient(options: WeComClientOptions): WeComClient {
     const response = await json({ method: 'GET', path: 'gettoken', query: { corpid: options.corpId, corpsecret: options.secret }, auth: false });
     const { access_token, expires_in } = shaped(tokenResponseSchema, response, 'gettoken');
     cached = { token: access_token, expiresAt: options.clock.now().getTime() + expires_in * 1000 - tokenMarginMs };
-    log.info({ expiresIn: expires_in }, 'wecom access token fetched');
+    log.info({ expiresIn: expires_in }, '已获取企业微信 access_token');
     return access_token;
   }
 

@@ -353,7 +353,7 @@ describe('WeCom API client (src/wecom/wecom.client.ts)', () => {
     await c.sendAppMessage({ touser: 'a', msgtype: 'text', text: { content: 'x' } }).catch(() => undefined);
     await c.webhookSend('WEBHOOK-KEY-VALUE', { msgtype: 'text' }).catch(() => undefined);
     const log = logLines.join('');
-    expect(log).to.contain('wecom call failed');
+    expect(log).to.contain('企业微信接口调用失败');
     expect(log).not.to.contain(SECRET);
     expect(log).not.to.contain('SECRET-TOKEN-VALUE');
     expect(log).not.to.contain('WEBHOOK-KEY-VALUE');
