@@ -16,6 +16,7 @@ const commands: Record<string, Command> = {
   digest: async (args) => (await import('./digest/digest.command')).digestCommand(args),
   groups: async (args) => (await import('./org/groups-create.command')).groupsCommand(args),
   doctor: async (args) => (await import('./doctor/doctor.command')).doctorCommand(args),
+  import: async (args) => (await import('./import/import.command')).importCommand(args),
 };
 
 const usage = `用法 / usage: npm run --silent cli -- <命令>
@@ -24,6 +25,8 @@ const usage = `用法 / usage: npm run --silent cli -- <命令>
   digest --now <时间> [--send]  打印该时间的每日简报（Markdown）；--send 同时发送
   doctor                上线检查：凭据、可信IP、可见范围、群聊、回调、智能机器人，逐项打印（有未通过项时退出码非 0）
   groups create [--all] [--write 文件]  用应用创建组织文件中的群聊（appchat/create），打印各群 chatid（JSON）；--write 写出含新 chatid 的组织文件副本
+  import <文件.xlsx> [--commit] [--source 来源] [--batch 批次] [--reporter userid]
+                        导入问题清单：不带 --commit 只检查并列出每行的归类和问题（JSON），带 --commit 才导入
   demo [--force]        向空数据库写入演示数据（过去几周的问题及办理记录，消息进模拟器），打印数量（JSON）`;
 
 async function run(argv: string[]): Promise<number> {

@@ -40,6 +40,8 @@ export interface FindingRepository {
   ): Promise<Finding | null>;
   list(filter?: FindingFilter, options?: { limit?: number; sort?: Record<string, 1 | -1> }): Promise<Finding[]>;
   count(filter?: FindingFilter): Promise<number>;
+  /** The numbers of the findings these delivery keys made (one query for a whole import). */
+  noBySourceKey(keys: string[]): Promise<Map<string, number>>;
   /** Every open finding, compact (see finding-views.ts), by number. */
   open(): Promise<OpenFinding[]>;
   /** Findings made, closed and cancelled, in all and in the window (`since`, `now`]. */
@@ -170,6 +172,12 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
         .exec(),
 
     count: (filter) => model.countDocuments(toQuery(filter)).exec(),
+
+    async noBySourceKey(keys) {
+      if (keys.length === 0) return new Map();
+      const found = await model.find({ sourceKey: { $in: keys } }, { no: 1, sourceKey: 1 }).lean<{ no: number; sourceKey: string }[]>().exec();
+      return new Map(found.map((f) => [f.sourceKey, f.no]));
+    },
 
     open: () => views.open(),
 

@@ -42,6 +42,10 @@ export interface ReportInput {
   replyTo?: ReplyTo;
   household?: { name?: string | null; idNumber?: string | null } | null;
   urgency?: 'normal' | 'urgent';
+  /** The responsible unit when a list names it (instead of the division table's). */
+  unit?: string | null;
+  /** The deadline when a list gives one (instead of the reminder rules'). */
+  deadline?: Date | null;
   /**
    * false: one finding whatever the text holds (a ledger row is one problem by definition).
    * Otherwise a report listing several problems becomes one finding per problem.
@@ -87,7 +91,7 @@ export async function tell(
 }
 
 /** A markdown message to a unit's group; `content` is given the dialect its destination reads, for what people wrote in it. */
-async function tellUnit(ctx: DomainContext, unitName: string, dedupeKey: string, content: (dialect: MarkdownDialect) => string, mentionMembers: boolean): Promise<void> {
+export async function tellUnit(ctx: DomainContext, unitName: string, dedupeKey: string, content: (dialect: MarkdownDialect) => string, mentionMembers: boolean): Promise<void> {
   const unit = ctx.directory.unit(unitName);
   if (!unit) {
     ctx.logger.warn({ unit: unitName }, '组织文件中没有该单位，消息未发送');
@@ -200,7 +204,8 @@ async function createPart(
   if (route.task !== null && isDistrictTask(route.task) && !route.village && home.length === 1) {
     route = ctx.router.route({ text: part.text, village: home[0]!.name, task: route.task, item: route.item }, learned);
   }
-  const villageMissing = route.task !== null && isDistrictTask(route.task) && !route.village;
+  if (input.unit && route.task !== null) route = { ...route, departments: [input.unit] };
+  const villageMissing = route.task !== null && isDistrictTask(route.task) && !route.village && !input.unit;
   const sure = route.task !== null && !route.needsConfirmation && !villageMissing;
 
   const { prefetch } = part;
@@ -235,7 +240,7 @@ async function createPart(
     ...(mergedInto
       ? { ...routeFields(ctx, route, now), status: 'cancelled' as const, deadline: null, dispatchedAt: null }
       : sure
-      ? routeFields(ctx, route, now)
+      ? { ...routeFields(ctx, route, now), ...(input.deadline ? { deadline: input.deadline } : {}) }
       : {
           status: 'triage' as const,
           task: route.task,

@@ -38,6 +38,8 @@ export interface HouseholdRepository {
   resolve(input: HouseholdInput): Promise<Household | null>;
   /** The same for many (an import): keys read once, new records written together. */
   resolveMany(inputs: HouseholdInput[]): Promise<(Household | null)[]>;
+  /** The codes these would match now, creating nothing (an import's dry run). */
+  lookupMany(inputs: HouseholdInput[]): Promise<(string | null)[]>;
   get(code: string): Promise<Household | null>;
   /** Remembers a key problem closed for the household (for the relapse flag). */
   noteClosed(code: string, item: string, no: number, at: Date): Promise<void>;
@@ -156,6 +158,14 @@ export function createHouseholdRepository(connection: Connection, clock: Clock):
         out.push(h);
       }
       return out;
+    },
+
+    async lookupMany(inputs) {
+      const known = new Map((await keys().find({}).toArray()).map((k) => [k._id, k.code]));
+      return inputs.map((input) => {
+        const wanted = normalise(input);
+        return wanted ? pick(wanted, (k) => known.get(k)).code : null;
+      });
     },
 
     async noteClosed(code, item, no, at) {

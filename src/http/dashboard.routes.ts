@@ -14,6 +14,7 @@ import { dashboardPage } from '../web/dashboard.template';
 import { findingPage } from '../web/finding.template';
 import { sendLedger } from './export.routes';
 import { requireCsrf } from './form.routes';
+import { addImportRoutes } from './import.routes';
 import { readMultipart } from './multipart';
 import type { SessionManager } from './session';
 import { htmlPages, maySeeFinding, scopeQuery, seesEverything, sendPage, viewerOf, whoLine, type Viewer, type WebAuth } from './viewer';
@@ -26,6 +27,7 @@ import { htmlPages, maySeeFinding, scopeQuery, seesEverything, sendPage, viewerO
  *   GET  /dashboard/findings/:no             one finding: facts, history, photos (the links in messages)
  *   GET  /dashboard/findings/:no/photos/:id  one photo
  *   POST /dashboard/findings/:no/photos      add photos (reporter, leaders, the responsible units)
+ *   /dashboard/import...                     问题清单 import (leaders; see import.routes.ts)
  */
 export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAuth; sessions: SessionManager; timeZone: string }): Router {
   const { domain, auth, sessions, timeZone } = deps;
@@ -143,5 +145,6 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
     ctx.redirect(`/dashboard/findings/${f.no}`);
   });
 
+  addImportRoutes(router, { domain, sessions });
   return router;
 }

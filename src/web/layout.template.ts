@@ -38,6 +38,7 @@ th,td{text-align:left;padding:8px 6px;border-bottom:1px solid #eceef1;vertical-a
 th{color:#646a73;font-weight:600;white-space:nowrap}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .scroll{overflow-x:auto}
+progress{width:100%;height:18px}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(120px,1fr));gap:8px}
 .tile{background:#f7f8fa;border-radius:8px;padding:10px}
 .tile b{display:block;font-size:24px}
@@ -68,6 +69,8 @@ export interface PageOptions {
   who?: SafeHtml | string | null;
   body: SafeHtml;
   script?: SafeHtml | null;
+  /** Reload every so many seconds (a progress page that needs no script). */
+  refreshSeconds?: number;
 }
 
 export function page(o: PageOptions): string {
@@ -75,7 +78,7 @@ export function page(o: PageOptions): string {
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1,viewport-fit=cover">
 <meta name="referrer" content="same-origin">
-<link rel="icon" href="data:,">
+<link rel="icon" href="data:,">${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 <title>${o.title}</title>
 <style nonce="${o.nonce}">${CSS}</style>
 </head><body>
