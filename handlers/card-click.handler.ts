@@ -1,11 +1,14 @@
-import { act, reroute, type ActResult } from '../src/findings/finding.service';
+import { act, reroute, settleCards, type ActResult } from '../src/findings/finding.service';
+import { isStale } from '../src/findings/finding-cards';
+import type { FindingStatus } from '../src/findings/finding.model';
 import { RULES, type Action } from '../src/findings/lifecycle';
+import { staleClickNotice } from '../src/findings/messages';
 import type { InboundEvent } from '../src/wecom/events';
 import type { HandlerContext } from './context';
 
 type CardClick = Extract<InboundEvent, { kind: 'card_click' }>;
 
-/** What each button does: the action, the note it carries, and what the button says afterwards. */
+/** What each button does: the action, the note it carries, and what the button says afterwards when its card stays otherwise true. */
 const BUTTONS: Record<string, { action: Action; note: string; done: string }> = {
   accept: { action: 'accept', note: '', done: '已签收' },
   'accept-now': { action: 'accept', note: '立行立改', done: '已签收（立行立改）' },
@@ -17,39 +20,51 @@ const BUTTONS: Record<string, { action: Action; note: string; done: string }> = 
 
 /**
  * Buttons on a dispatch card ("accept:N" 签收, "accept-now:N" 签收 as 立行立改, "return:N" 退回), on a
- * rectified finding's card to its reporter ("close:N" 销号) and on a 延期 request's card to the
- * leaders ("extend-yes:N", "extend-no:N"). The card is then updated for everyone who got it.
+ * rectified finding's card to its reporter ("close:N" 销号), on a 延期 request's card to the
+ * leaders ("extend-yes:N", "extend-no:N") and on the reporter's choice card ("route:N:5.2"). Every
+ * click brings a fresh code for its card: after the click, whether it changed the finding or came
+ * too late, each card about the finding whose buttons no longer apply is replaced (finding-cards.ts).
  */
 export async function handleCardClick(event: CardClick, ctx: HandlerContext): Promise<void> {
   const choice = /^route:(\d+):([1-8](?:\.\d{1,2}){1,2})$/.exec(event.eventKey);
-  if (choice) return handleRouteChoice(event, Number(choice[1]), choice[2]!, ctx);
   const m = /^(accept|accept-now|return|close|extend-yes|extend-no):(\d+)$/.exec(event.eventKey);
   const button = m ? BUTTONS[m[1]!] : undefined;
-  if (!m || !button) {
+  if (!choice && !button) {
     ctx.logger.info({ eventKey: event.eventKey }, '未知的卡片按钮');
     return;
   }
-  const { action, note } = button;
-  const no = Number(m[2]);
-  const result = await act(ctx, no, action, event.from, note, `[卡片按钮] ${RULES[action].verb}`);
-  await answerClick(event, no, result, `${button.done}（${ctx.directory.displayName(event.from)}）`, ctx);
+  const no = Number(choice ? choice[1] : m![2]);
+  // The state the button acts on: a card the bot has no record of is taken to offer it.
+  const offered: FindingStatus = choice ? 'triage' : RULES[button!.action].from[0]!;
+  const now = ctx.clock.now();
+  if (event.responseCode) await ctx.cards.clicked({ taskId: event.taskId, code: event.responseCode, no, status: offered, at: now });
+
+  const result = choice
+    ? await reroute(ctx, no, choice[2]!, event.from, `[卡片按钮] 改派 ${choice[2]}`)
+    : await act(ctx, no, button!.action, event.from, button!.note, `[卡片按钮] ${RULES[button!.action].verb}`);
+  if (result.ok && button && event.responseCode) await markDone(event.responseCode, no, `${button.done}（${ctx.directory.displayName(event.from)}）`, ctx);
+  await ctx.reply(result.ok ? result.message : await refusalAnswer(no, offered, result, ctx));
 }
 
-/** A button of the reporter's choice card: "route:N:5.2" routes N as 5.2 (改派). */
-async function handleRouteChoice(event: CardClick, no: number, item: string, ctx: HandlerContext): Promise<void> {
-  const result = await reroute(ctx, no, item, event.from, `[卡片按钮] 改派 ${item}`);
-  await answerClick(event, no, result, `已选 ${item}`, ctx);
+/**
+ * A card the change did not make stale (a 延期 decision leaves the finding 整改中) still loses the
+ * button that was used: while the click's code is unused, the button becomes what was done.
+ */
+async function markDone(code: string, no: number, done: string, ctx: HandlerContext): Promise<void> {
+  const card = (await ctx.cards.updatable(no, ctx.clock.now())).find((c) => c.code === code);
+  if (!card || !(await ctx.cards.take(card))) return;
+  await ctx.outbox.enqueue({
+    dedupeKey: `card-update:${code}`,
+    destination: { kind: 'card_update', responseCode: code, users: [] },
+    message: { type: 'card', card: { button: { replace_name: done } }, fallback: done },
+    label: `card-update ${no}`,
+  });
 }
 
-/** The clicker hears what happened; when it worked, the card's buttons are replaced for everyone. */
-async function answerClick(event: CardClick, no: number, result: ActResult, replaceName: string, ctx: HandlerContext): Promise<void> {
-  if (result.ok && event.responseCode) {
-    await ctx.outbox.enqueue({
-      dedupeKey: `card-update:${event.deliveryKey}`,
-      destination: { kind: 'card_update', responseCode: event.responseCode, users: [] },
-      message: { type: 'card', card: { button: { replace_name: replaceName } }, fallback: result.message },
-      label: `card-update ${no}`,
-    });
-  }
-  await ctx.reply(result.message);
+/** A click that came too late says where the finding stands, and its card is replaced now; other refusals say why. */
+async function refusalAnswer(no: number, offered: FindingStatus, result: ActResult, ctx: HandlerContext): Promise<string> {
+  const f = await ctx.findings.get(no);
+  if (!f) return result.message;
+  await settleCards(ctx, f);
+  return isStale({ status: offered, transitions: null }, f) ? staleClickNotice(f, ctx.directory) : result.message;
 }

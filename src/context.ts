@@ -3,6 +3,7 @@ import type { Clock } from './clock';
 import type { ClaimRepository } from './db/claims';
 import type { EvidenceRepository } from './evidence/evidence.repository';
 import type { BatchSetting } from './findings/batch.setting';
+import type { CardRegistry } from './findings/finding-cards';
 import type { FindingRepository } from './findings/finding.repository';
 import type { HouseholdRepository } from './households/household.repository';
 import type { Housekeeping } from './housekeeping/housekeeping.service';
@@ -41,6 +42,8 @@ export interface DomainContext {
   batches: BatchSetting;
   /** Evidence photos of findings (GridFS). */
   evidence: EvidenceRepository;
+  /** Button cards sent about findings and the codes that can still replace them. */
+  cards: CardRegistry;
   /** Where photos sent in chat are fetched (media/get). */
   media: Pick<WeComClient, 'getMedia'>;
 }

@@ -18,7 +18,9 @@ import { dataLockHolder, StartRefused } from './db/data-lock';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './db/embedded-db';
 import { createEvidenceRepository } from './evidence/evidence.repository';
 import { createBatchSetting } from './findings/batch.setting';
+import { createCardRegistry } from './findings/finding-cards';
 import { createFindingRepository } from './findings/finding.repository';
+import { cardSent } from './findings/finding.service';
 import { createHouseholdRepository } from './households/household.repository';
 import { ensureFindingViews } from './digest/tallies';
 import { createHousekeeping } from './housekeeping/housekeeping.service';
@@ -277,8 +279,10 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     evidence: createEvidenceRepository(connection),
     households: createHouseholdRepository(connection, clock),
     batches: createBatchSetting(connection, org.batch ?? null),
+    cards: createCardRegistry(connection),
     media: client,
   };
+  outbox.onSent((doc, receipt) => cardSent(domain, doc.dedupeKey, receipt.responseCode));
   const inbox = createInbox({ connection, claims, clock, logger, handle: (event) => handleInbound(event, domain) });
   // What this instance stored is processed straight away; the inbox itself is looked through at
   // start and then every half minute, for what a failure, a crash or another instance left.

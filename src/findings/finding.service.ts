@@ -6,6 +6,7 @@ import { evidenceRequiredBeforeClose, missingEvidence } from '../evidence/eviden
 import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
 import type { LearnedCorrection, RouteResult } from '../routing/router';
 import { markupOf, type MarkdownDialect } from '../wecom/markup';
+import { isStale } from './finding-cards';
 import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
 import type { Household } from '../households/household.repository';
 import { MAX_BATCH_CHARS } from './batch.setting';
@@ -169,18 +170,14 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput, opti
   const choose = (m: (typeof made)[number]) => !m.sure && !m.villageMissing && m.finding.routing.alternatives.length > 0 && appChoice;
   if (made.length === 1 && first.finding.linkedTo !== null) {
     await tell(ctx, input.reporter, `receipt:${first.finding.no}`, { type: 'text', content: text.mergedReceipt(first.finding) }, input.replyTo);
+  } else if (made.length === 1 && choose(first)) {
+    await tellCard(ctx, input.reporter, `receipt:${first.finding.no}`, first.finding, text.triageCard(first.finding, ctx.directory), text.receipt(first.finding), input.replyTo);
   } else if (made.length === 1) {
-    await tell(
-      ctx,
-      input.reporter,
-      `receipt:${first.finding.no}`,
-      choose(first) ? { type: 'card', card: text.triageCard(first.finding, ctx.directory), fallback: text.receipt(first.finding) } : { type: 'text', content: text.receipt(first.finding) },
-      input.replyTo,
-    );
+    await tell(ctx, input.reporter, `receipt:${first.finding.no}`, { type: 'text', content: text.receipt(first.finding) }, input.replyTo);
   } else {
     await tell(ctx, input.reporter, `receipt:${first.finding.no}`, { type: 'text', content: text.splitReceipt(made.map((m) => m.finding)) }, input.replyTo);
     for (const m of made.filter(choose)) {
-      await tell(ctx, input.reporter, `choose:${m.finding.no}`, { type: 'card', card: text.triageCard(m.finding, ctx.directory), fallback: text.triageQuestion(m.finding) }, input.replyTo);
+      await tellCard(ctx, input.reporter, `choose:${m.finding.no}`, m.finding, text.triageCard(m.finding, ctx.directory), text.triageQuestion(m.finding), input.replyTo);
     }
   }
   for (const m of made) {
@@ -265,6 +262,12 @@ async function createPart(
   return { finding, created, sure, villageMissing };
 }
 
+/** A button card about `f` to one person, kept in the card registry so it can be replaced when `f` moves on. */
+async function tellCard(ctx: DomainContext, userid: string, key: string, f: Finding, card: Record<string, unknown>, fallback: string, replyTo?: ReplyTo | null): Promise<void> {
+  await ctx.cards.queued(key, f, taskIdOf(card));
+  await tell(ctx, userid, key, { type: 'card', card, fallback }, replyTo);
+}
+
 async function tellLeadersTriage(ctx: DomainContext, f: Finding): Promise<void> {
   for (const leader of ctx.directory.leaders().filter((l) => l !== f.reporter)) {
     await tell(ctx, leader, `triage:${f.no}:v${f.version}:${leader}`, {
@@ -289,10 +292,12 @@ async function announceDispatch(ctx: DomainContext, f: Finding): Promise<void> {
   const lead = f.departments[0] ? ctx.directory.unit(f.departments[0]) : undefined;
   const people = [...new Set([...(lead?.members ?? []), ...(cadre ? [cadre] : [])])];
   if (people.length > 0) {
+    const card = text.dispatchCard(f, ctx.directory);
+    await ctx.cards.queued(`${key}:card`, f, taskIdOf(card));
     await ctx.outbox.enqueue({
       dedupeKey: `${key}:card`,
       destination: { kind: 'app', users: people },
-      message: { type: 'card', card: text.dispatchCard(f, ctx.directory), fallback: `第 ${f.no} 号问题待签收，请回复“签收 ${f.no}”。` },
+      message: { type: 'card', card, fallback: `第 ${f.no} 号问题待签收，请回复“签收 ${f.no}”。` },
       label: `card ${f.no}`,
     });
   }
@@ -324,6 +329,7 @@ export async function act(ctx: DomainContext, no: number, action: Action, actor:
   );
   if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
 
+  await settleCards(ctx, updated);
   await notifyAfter(ctx, action, f, updated, actor, note.trim());
   let alike = '';
   if (action === 'close') {
@@ -446,16 +452,11 @@ async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, 
       if (f.reporter === actor) break;
       const replyTo = f.replyTo as ReplyTo | null;
       // Through the app the reporter gets a card with a 销号 button; elsewhere the text says what to reply.
-      const card = ctx.appMessaging && (!replyTo || replyTo.kind === 'app');
-      await tell(
-        ctx,
-        f.reporter,
-        `${key}:reporter`,
-        card
-          ? { type: 'card', card: text.rectifiedCard(f, ctx.directory), fallback: text.rectifiedNotice(f, ctx.directory) }
-          : { type: 'text', content: text.rectifiedNotice(f, ctx.directory) },
-        replyTo,
-      );
+      if (ctx.appMessaging && (!replyTo || replyTo.kind === 'app')) {
+        await tellCard(ctx, f.reporter, `${key}:reporter`, f, text.rectifiedCard(f, ctx.directory), text.rectifiedNotice(f, ctx.directory), replyTo);
+      } else {
+        await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: text.rectifiedNotice(f, ctx.directory) }, replyTo);
+      }
       break;
     }
     case 'return':
@@ -536,6 +537,7 @@ export async function reroute(ctx: DomainContext, no: number, choice: string, ac
   );
   if (!updated) return { ok: false, message: `第 ${no} 号问题刚被他人处理，请发“查询 ${no}”查看最新状态。` };
 
+  await settleCards(ctx, updated);
   // A person's decision teaches the router how such reports are meant.
   if (route.task !== f.task || route.item !== f.item || f.status !== 'triage') {
     await ctx.corrections.record({ text: f.text, task: route.task, item: route.item ?? '', findingNo: no, by: actor, at: now });
@@ -561,4 +563,33 @@ function parseChoice(choice: string, f: Finding): { task: TaskNo; item: string |
   const n = Number(s);
   if (isTaskNo(n)) return { task: n, item: null };
   return null;
+}
+
+function taskIdOf(card: Record<string, unknown>): string | null {
+  return typeof card.task_id === 'string' ? card.task_id : null;
+}
+
+/**
+ * Every card about `f` whose buttons no longer apply, and that WeCom still lets the bot replace,
+ * is replaced for all its recipients by one that says where the finding stands (no buttons).
+ * Called after every change of a finding, and when a card's code arrives after the change.
+ */
+export async function settleCards(ctx: DomainContext, f: Finding): Promise<void> {
+  for (const card of await ctx.cards.updatable(f.no, ctx.clock.now())) {
+    if (!isStale(card, f) || !(await ctx.cards.take(card))) continue;
+    await ctx.outbox.enqueue({
+      dedupeKey: `card-settle:${card.code}`,
+      destination: { kind: 'card_update', responseCode: card.code!, users: [] },
+      message: { type: 'card', card: { template_card: text.settledCard(f, ctx.directory, ctx.links.finding(f.no)) }, fallback: text.staleClickNotice(f, ctx.directory) },
+      label: `card-update ${f.no}`,
+    });
+  }
+}
+
+/** message/send gave a card its code: if the finding moved on while the card was on its way, the card is settled now. */
+export async function cardSent(ctx: DomainContext, outboxKey: string, code: string | undefined): Promise<void> {
+  if (!code) return;
+  const no = await ctx.cards.sent(outboxKey, code, ctx.clock.now());
+  const f = no === null ? null : await ctx.findings.get(no);
+  if (f) await settleCards(ctx, f);
 }

@@ -164,6 +164,33 @@ export function dispatchCard(f: Finding, directory: Directory): Record<string, u
   };
 }
 
+/**
+ * What a button card about a finding is replaced with once its buttons no longer apply: where
+ * the finding stands now and its latest step, no buttons (a text_notice card opens the page).
+ */
+export function settledCard(f: Finding, directory: Directory, link: string): Record<string, unknown> {
+  const last = [...f.history].reverse().find((h) => h.to !== null);
+  return {
+    card_type: 'text_notice',
+    source: { desc: `${directory.town}“回头看”问题交办` },
+    main_title: { title: `第 ${f.no} 号问题 ${STATUS_LABEL[f.status as FindingStatus]}`, desc: itemLabel(f.task, f.item) },
+    sub_title_text: summary(f.text, 100),
+    horizontal_content_list: [
+      ...(last ? [{ keyname: '最近办理', value: `${formatTime(last.at)} ${last.by === 'system' ? '系统' : directory.displayName(last.by)} ${last.action}` }] : []),
+      { keyname: '责任单位', value: unitsLine(f) },
+      ...(f.village ? [{ keyname: '村', value: f.village }] : []),
+    ],
+    card_action: { type: 1, url: link },
+  };
+}
+
+/** The answer to a click on a button that no longer applies (its card could not be replaced in time). */
+export function staleClickNotice(f: Finding, directory: Directory): string {
+  const last = [...f.history].reverse().find((h) => h.to !== null);
+  const step = last ? `已由 ${last.by === 'system' ? '系统' : directory.displayName(last.by)} 于 ${formatTime(last.at)} ${last.action}，` : '';
+  return `这张卡片已过时：第 ${f.no} 号问题${step}当前为“${STATUS_LABEL[f.status as FindingStatus]}”，未做任何更改。发“查询 ${f.no}”查看详情。`;
+}
+
 export const ACTION_DONE: Record<string, (f: Finding) => string> = {
   accept: (f) =>
     f.kind === '持续整改'

@@ -23,11 +23,17 @@ export interface UnreachedMember {
   why: UnreachableWhy;
 }
 
+/** What a send gave back: recipients WeCom could not reach, and a button card's code for update_template_card. */
+export interface SendReceipt {
+  unreached?: UnreachedMember[];
+  responseCode?: string;
+}
+
 /**
  * Sends one message; throws on failure. The error's `kind` (see wecom/errcodes.ts) decides what
  * happens next; without one, `retryable: false` stops retries and anything else is retried.
  */
-export type Transport = (destination: Destination, message: OutboundMessage) => Promise<void | { unreached: UnreachedMember[] }>;
+export type Transport = (destination: Destination, message: OutboundMessage) => Promise<void | SendReceipt>;
 
 export interface Outbox {
   /** Queues a message; the same dedupeKey queues it once. Returns whether it was new. */
@@ -42,6 +48,8 @@ export interface Outbox {
   list(filter?: { status?: string; channel?: string; since?: Date }): Promise<OutboxDoc[]>;
   /** Wakes the delivery loop (after an enqueue). */
   onEnqueued(listener: () => void): void;
+  /** Told of each message delivered with a receipt (a button card's code); a failing listener is logged, the message stays sent. */
+  onSent(listener: (doc: OutboxDoc, receipt: SendReceipt) => Promise<void>): void;
 }
 
 /** A robot takes at most 20 messages a minute; more are refused by WeCom. */
@@ -92,6 +100,7 @@ export interface OutboxDeps {
 export function createOutbox(deps: OutboxDeps): Outbox {
   const model = outboxModel(deps.connection);
   const listeners: (() => void)[] = [];
+  const sentListeners: ((doc: OutboxDoc, receipt: SendReceipt) => Promise<void>)[] = [];
   const instance = new Types.ObjectId().toString();
 
   /**
@@ -271,6 +280,11 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         .exec();
       if (blocked.size > 0) await accepted(doc.channel);
       if (unreached.length > 0) await reportUnreached(unreached, doc.destination, now);
+      if (result?.responseCode) {
+        for (const listener of sentListeners) {
+          await listener(doc, result).catch((err: unknown) => deps.logger.error({ err, label: doc.label }, '消息已发送，但记录发送结果失败'));
+        }
+      }
       return 'sent';
     } catch (err) {
       const kind = errorKind(err);
@@ -465,6 +479,10 @@ export function createOutbox(deps: OutboxDeps): Outbox {
 
     onEnqueued(listener) {
       listeners.push(listener);
+    },
+
+    onSent(listener) {
+      sentListeners.push(listener);
     },
   };
 }

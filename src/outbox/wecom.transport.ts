@@ -33,7 +33,9 @@ export interface TransportOptions {
 
 const textBody = (content: string, max: number) => ({ msgtype: 'text', text: { content: truncateText(content, max) } });
 
-const unreachedOf = (result: DeliveryResult): { unreached: UnreachedMember[] } => ({
+/** What the outbox keeps of a send: who was not reached, and a button card's code (see findings/finding-cards.ts). */
+const unreachedOf = (result: DeliveryResult): { unreached: UnreachedMember[]; responseCode?: string } => ({
+  ...(result.responseCode ? { responseCode: result.responseCode } : {}),
   unreached: [
     ...result.invalidUsers.map((userid) => ({ userid, why: 'invisible' as const })),
     ...result.unlicensedUsers.map((userid) => ({ userid, why: 'unlicensed' as const })),

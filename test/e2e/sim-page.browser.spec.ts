@@ -71,7 +71,7 @@ describe('e2e: the /sim page in Chromium', function () {
     const accept = zhengkai.locator('button.card-btn', { hasText: '签收' });
     await accept.waitFor({ timeout: 15_000 });
     await accept.click();
-    await zhengkai.locator('.card-done', { hasText: '已签收（郑凯）' }).waitFor({ timeout: 15_000 });
+    await zhengkai.locator('.card-title', { hasText: '第 1 号问题 整改中' }).waitFor({ timeout: 15_000 });
     await zhengkai.locator('.msg.out', { hasText: '已签收第 1 号问题' }).waitFor({ timeout: 15_000 });
     expect(await zhengkai.locator('button.card-btn').count()).to.equal(0);
 

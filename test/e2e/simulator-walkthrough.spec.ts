@@ -31,6 +31,11 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
 
   const finding = async (no: number): Promise<FindingJson> => (await (await t.api(`/api/findings/${no}`)).json()) as FindingJson;
   const card = async (userid: string, no: number) => (await t.messages(u(userid))).find((m) => m.msgtype === 'template_card' && m.content.includes(`第 ${no} 号`));
+  /** What the person sees of that card now: its title and the buttons left to click. */
+  const cardNow = async (userid: string, no: number) => {
+    const c = (await card(userid, no))!;
+    return { title: /class="card-title">([^<]*)</.exec(c.html)?.[1] ?? '', buttons: c.buttons.map((b) => b.text) };
+  };
   const texts = async (conv: string): Promise<string[]> => (await t.messages(conv)).filter((m) => m.direction === 'out').map((m) => m.content);
 
   it('lists every group and member of the organisation file', async () => {
@@ -64,13 +69,14 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
     expect(click.status).to.equal(200);
     await t.settle();
     expect((await finding(1)).status).to.equal('accepted');
-    // update_template_card (atall) replaced the buttons for everyone who got the card
-    expect((await card('zhengkai', 1))!.replaceName).to.equal('已签收（郑凯）');
-    expect((await card('fenglei', 1))!.replaceName).to.equal('已签收（郑凯）');
+    // update_template_card (atall) replaced the card for everyone who got it: the state now, no buttons
+    expect(await cardNow('zhengkai', 1)).to.deep.equal({ title: '第 1 号问题 整改中', buttons: [] });
+    expect(await cardNow('fenglei', 1)).to.deep.equal({ title: '第 1 号问题 整改中', buttons: [] });
+    expect((await card('fenglei', 1))!.html).to.contain('郑凯 签收');
     expect((await t.last(u('zhengkai')))!.content).to.contain('已签收第 1 号问题');
-    // a replaced button cannot be clicked again
+    // the replaced card has no button to click
     const again = await t.click('fenglei', fCard!.seq, 'accept:1');
-    expect(again.status).to.equal(409);
+    expect(again.status).to.equal(400);
 
     t.clock.advance(24 * 3600_000);
     await t.say('fenglei', '整改完成 1 已协调水利站修复入户管道，恢复供水');
@@ -80,7 +86,9 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
 
     expect((await t.click('zhuxia', closeCard!.seq, 'close:1')).status).to.equal(200);
     await t.settle();
-    expect((await t.messages(u('zhuxia'))).find((m) => m.seq === closeCard!.seq)!.replaceName).to.equal('已销号（朱霞）');
+    const closed = (await t.messages(u('zhuxia'))).find((m) => m.seq === closeCard!.seq)!;
+    expect(closed.buttons).to.deep.equal([]);
+    expect(closed.html).to.contain('第 1 号问题 已销号').and.to.contain('朱霞 销号');
     expect((await finding(1)).status).to.equal('closed');
     expect((await texts(NONGYE)).at(-1)).to.contain('第 1 号问题已由 朱霞 销号');
     const history = (await finding(1)).history.map((h) => `${h.by}:${h.action}`);
@@ -141,7 +149,8 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
     await t.click('zhuxia', cadreCard!.seq, 'return:1');
     await t.settle();
     expect((await finding(1)).status).to.equal('triage');
-    expect((await card('yangfan', 1))!.replaceName).to.equal('已退回（朱霞）');
+    expect(await cardNow('yangfan', 1)).to.deep.equal({ title: '第 1 号问题 待分派', buttons: [] });
+    expect((await card('yangfan', 1))!.html).to.contain('朱霞 退回');
     expect((await t.last(u('liuhong')))!.content).to.contain('第 1 号问题被 朱霞 退回');
   });
 
@@ -180,7 +189,7 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
     expect((await t.click('hanbing', hCard!.seq, 'accept:1')).status).to.equal(200);
     await t.settle();
     expect((await finding(1)).status).to.equal('accepted');
-    expect((await card('hanbing', 1))!.replaceName).to.equal('已签收（韩冰）');
+    expect(await cardNow('hanbing', 1)).to.deep.equal({ title: '第 1 号问题 整改中', buttons: [] });
   });
 
   describe('reminders and the daily digest', () => {

@@ -81,9 +81,16 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     clock,
     org,
     say: (from, content, msgId) => post(appTextXml({ from, content, msgId: msgId ?? String(msgSeq++), createTime: createTime(), agentId: AGENT_ID })),
-    // WeCom hands out the click's response_code: update_template_card takes it once.
-    click: (from, eventKey, responseCode) =>
-      post(appCardClickXml({ from, eventKey, taskId: 'task', responseCode: wecom.issueClickCode(responseCode), createTime: createTime(), agentId: AGENT_ID })),
+    // WeCom hands out the click's response_code (update_template_card takes it once) and sends back
+    // the task_id of the latest card that person got with this button.
+    click: (from, eventKey, responseCode) => {
+      const card = wecom
+        .toUser(from)
+        .map((r) => r.body.template_card as { task_id?: string; button_list?: { key?: string }[] } | undefined)
+        .filter((c) => c?.button_list?.some((b) => b.key === eventKey))
+        .at(-1);
+      return post(appCardClickXml({ from, eventKey, taskId: card?.task_id ?? 'task', responseCode: wecom.issueClickCode(responseCode), createTime: createTime(), agentId: AGENT_ID }));
+    },
     settle: () => service.idle(),
     api: (path, init) => fetch(`${base}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json', ...(init?.headers ?? {}) } }),
     async stop() {

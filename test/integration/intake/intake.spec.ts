@@ -117,9 +117,32 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     await t.click('zhuxia', 'close:1', 'RC-CLOSE-1');
     await t.settle();
     expect((await finding(1)).status).to.equal('closed');
-    const update = t.wecom.received.filter((r) => r.api === 'message/update_template_card');
-    expect(update.map((u) => u.body.response_code)).to.deep.equal(['RC-CLOSE-1']);
-    expect(update[0]!.content).to.equal('已销号（朱霞）');
+    // The card 朱霞 clicked now says where the finding stands, with no button left.
+    const update = t.wecom.received.find((r) => r.api === 'message/update_template_card' && r.body.response_code === 'RC-CLOSE-1');
+    expect(update?.content).to.equal('第 1 号问题 已销号');
+    expect(update?.body).to.deep.include({ atall: 1 });
+    expect(update?.body.template_card).to.not.have.property('button_list');
+    expect(JSON.stringify(update?.body.template_card)).to.contain('朱霞 销号');
+  });
+
+  it('replaces each button card once its finding moves on by chat commands, so no button is left that would be refused', async () => {
+    await t.say('zhuxia', '东岭村李某某家危房，屋顶漏雨');
+    await t.settle();
+    await t.say('hanbing', '签收 1');
+    await t.settle();
+    await t.say('hanbing', '整改完成 1 已更换屋顶');
+    await t.settle();
+    await t.say('zhuxia', '销号 1');
+    await t.settle();
+    // Each button card came back from message/send with its code (the fake numbers them by position).
+    const cards = t.wecom.received
+      .map((r, i) => ({ r, code: `RC-SEND-${i + 1}` }))
+      .filter(({ r }) => r.api === 'message/send' && (r.body.template_card as { card_type?: string } | undefined)?.card_type === 'button_interaction');
+    expect(cards.map(({ r }) => r.content)).to.deep.equal(['第 1 号问题 待签收', '第 1 号问题 待销号']);
+    const updateOf = (code: string) => t.wecom.received.find((u) => u.api === 'message/update_template_card' && u.body.response_code === code);
+    // The 签收 card to 镇建办 after 签收, the 销号 card to the reporter after 销号: titles of the state then, no buttons.
+    expect(cards.map(({ code }) => updateOf(code)?.content)).to.deep.equal(['第 1 号问题 整改中', '第 1 号问题 已销号']);
+    for (const { code } of cards) expect(updateOf(code)!.body.template_card).to.include({ card_type: 'text_notice' }).and.not.to.have.property('button_list');
   });
 
   it('takes 退回 back to triage and a leader re-routes it; the next similar report follows the correction', async () => {
@@ -180,7 +203,9 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     const f = await finding(1);
     expect(f).to.include({ status: 'dispatched', item: '7.1' });
     expect(f.departments).to.deep.equal(['人社所', '卫生院']);
-    expect(t.wecom.received.find((r) => r.api === 'message/update_template_card')?.content).to.equal('已选 7.1');
+    const update = t.wecom.received.find((r) => r.api === 'message/update_template_card' && r.body.response_code === 'RC-ROUTE-1');
+    expect(update?.content).to.equal('第 1 号问题 待签收');
+    expect(JSON.stringify(update?.body.template_card)).to.contain('朱霞 分派').and.to.contain('人社所（牵头），卫生院（配合）').and.not.to.contain('route:');
   });
 
   it('sends tasks 1-2 to the village 管区 group and tells its 包村干部', async () => {
@@ -203,14 +228,19 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     const f = await finding(1);
     expect(f.status).to.equal('accepted');
     expect(f.history.at(-1)).to.include({ by: 'fenglei', action: '签收' });
-    const update = t.wecom.received.find((r) => r.api === 'message/update_template_card');
-    expect(update?.body).to.deep.include({ response_code: 'RC-ACCEPT-1', button: { replace_name: '已签收（冯磊）' } });
+    const updates = () => t.wecom.received.filter((r) => r.api === 'message/update_template_card');
+    expect(updates().map((u) => u.body.response_code)).to.deep.equal(['RC-ACCEPT-1']);
+    expect(updates()[0]!.content).to.equal('第 1 号问题 整改中');
+    expect(JSON.stringify(updates()[0]!.body.template_card)).to.contain('冯磊 签收').and.not.to.contain('accept:1');
     expect(lastTo('fenglei')).to.contain('已签收第 1 号问题');
 
+    // A click on a card that still showed the button (an old client): nothing changes, the answer
+    // says why, and that card is replaced with the click's own code.
     await t.click('zhengkai', 'accept:1', 'RC-ACCEPT-2');
     await t.settle();
-    expect(lastTo('zhengkai')).to.contain('当前为“整改中”，不能签收');
-    expect(t.wecom.received.filter((r) => r.api === 'message/update_template_card')).to.have.length(1);
+    expect(lastTo('zhengkai')).to.contain('这张卡片已过时').and.to.contain('已由 冯磊 于').and.to.contain('当前为“整改中”');
+    expect(updates().map((u) => u.body.response_code)).to.deep.equal(['RC-ACCEPT-1', 'RC-ACCEPT-2']);
+    expect((await finding(1)).history).to.have.length(2);
   });
 
   it('sends the lead unit its 交办 and an assisting unit its 配合, each through its own kind of target', async () => {
