@@ -61,7 +61,7 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
 
     const zCard = await card('zhengkai', 1);
     const fCard = await card('fenglei', 1);
-    expect(zCard!.buttons.map((b) => b.text)).to.deep.equal(['签收', '退回']);
+    expect(zCard!.buttons.map((b) => b.text)).to.deep.equal(['签收', '签收·立行立改', '退回']);
     expect(fCard!.seq).to.equal(zCard!.seq); // one message/send to both
 
     t.clock.advance(2 * 3600_000);
@@ -90,7 +90,7 @@ describe('e2e: simulator mode, findings walked through their whole life via /sim
     expect(closed.buttons).to.deep.equal([]);
     expect(closed.html).to.contain('第 1 号问题 已销号').and.to.contain('朱霞 销号');
     expect((await finding(1)).status).to.equal('closed');
-    expect((await texts(NONGYE)).at(-1)).to.contain('第 1 号问题已由 朱霞 销号');
+    expect((await texts(NONGYE)).at(-1)).to.contain('第 1 号问题已由 朱霞 验收销号');
     const history = (await finding(1)).history.map((h) => `${h.by}:${h.action}`);
     expect(history).to.deep.equal(['zhuxia:报告', 'zhengkai:签收', 'fenglei:整改完成', 'zhuxia:销号']);
   });
