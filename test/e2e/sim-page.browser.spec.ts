@@ -68,7 +68,7 @@ describe('e2e: the /sim page in Chromium', function () {
     // 郑凯 clicks 签收 on his card
     await page.click('.conv[data-conv="u:zhengkai"]');
     const zhengkai = pane('u:zhengkai');
-    const accept = zhengkai.locator('button.card-btn', { hasText: '签收' });
+    const accept = zhengkai.locator('button.card-btn', { hasText: /^签收$/ });
     await accept.waitFor({ timeout: 15_000 });
     await accept.click();
     await zhengkai.locator('.card-title', { hasText: '第 1 号问题 整改中' }).waitFor({ timeout: 15_000 });
