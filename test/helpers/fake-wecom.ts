@@ -20,6 +20,8 @@ export interface Received {
   body: Record<string, unknown>;
   /** The text a person would read (markdown or text content, or the card's title). */
   content: string;
+  /** A button card's response_code, as message/send returned it. */
+  responseCode?: string;
 }
 
 export interface FakeWeComOptions {
@@ -105,10 +107,13 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
 
   const backend: WeComBackend = {
     async deliver(d) {
-      received.push(asReceived(d, d.to.join('|')));
-      if (!(d.api === 'message/send' && d.readable.card)) return { msgid: newCode('msg') };
+      if (!(d.api === 'message/send' && d.readable.card)) {
+        received.push(asReceived(d, d.to.join('|')));
+        return { msgid: newCode('msg') };
+      }
       const responseCode = newCode('RC');
       cardCodes.add(responseCode);
+      received.push({ ...asReceived(d, d.to.join('|')), responseCode });
       return { msgid: newCode('msg'), responseCode };
     },
     async dropped(d) {
@@ -119,7 +124,8 @@ export async function startFakeWeCom(options: FakeWeComOptions = {}): Promise<Fa
     },
     async updateCard(code, update) {
       if (!cardCodes.delete(code)) return false;
-      received.push({ api: 'message/update_template_card', to: code, body: update.body, content: update.replaceName ?? '' });
+      const title = (update.body.template_card as { main_title?: { title?: string } } | undefined)?.main_title?.title;
+      received.push({ api: 'message/update_template_card', to: code, body: update.body, content: update.replaceName ?? title ?? '' });
       return true;
     },
     async botResponse(code, d) {

@@ -134,10 +134,10 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     await t.settle();
     await t.say('zhuxia', '销号 1');
     await t.settle();
-    // Each button card came back from message/send with its code (the fake numbers them by position).
+    // Each button card came back from message/send with its code.
     const cards = t.wecom.received
-      .map((r, i) => ({ r, code: `RC-SEND-${i + 1}` }))
-      .filter(({ r }) => r.api === 'message/send' && (r.body.template_card as { card_type?: string } | undefined)?.card_type === 'button_interaction');
+      .filter((r) => r.api === 'message/send' && (r.body.template_card as { card_type?: string } | undefined)?.card_type === 'button_interaction')
+      .map((r) => ({ r, code: r.responseCode! }));
     expect(cards.map(({ r }) => r.content)).to.deep.equal(['第 1 号问题 待签收', '第 1 号问题 待销号']);
     const updateOf = (code: string) => t.wecom.received.find((u) => u.api === 'message/update_template_card' && u.body.response_code === code);
     // The 签收 card to 镇建办 after 签收, the 销号 card to the reporter after 销号: titles of the state then, no buttons.
