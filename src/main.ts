@@ -241,6 +241,8 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     cards: config.wecom.buttonCards ?? Boolean(config.wecom.callback),
     plainText: textOnlyDestinations(org),
     installId: installIdOf(connection),
+    onCardsRefused: () =>
+      logger.error('企业微信拒绝带按钮的卡片（43012：应用未配置接收消息的回调URL）：此后改发文字并注明要回复的命令。请在管理后台为应用设置接收消息URL，或设置 WECOM_BUTTON_CARDS=off'),
   });
   const wecomHealth = createWeComHealth(connection);
   const directory = createDirectory(org);

@@ -6,12 +6,13 @@ import { channelOf, type Destination } from './outbox.model';
 import { UNREACHABLE_LABEL, type Fault } from './wecom-health';
 
 /**
- * Who hears about what WeCom refuses: the leaders (their digest group and, through the app,
- * themselves) and, for members WeCom could not reach, those members' units. Each notice goes
- * only through channels the fault does not stop, so that it arrives while the fault lasts.
+ * Who hears about what WeCom refuses: the leaders (their digest group, else themselves through
+ * the app) and, for members WeCom could not reach, those members' units. A fault's notice goes
+ * through a way the fault does not stop, so that it arrives while the fault lasts.
  */
 export function createWeComAlerts(deps: { outbox: Pick<Outbox, 'enqueue'>; directory: Directory; appMessaging: boolean }) {
   const { directory } = deps;
+  /** The leaders' group first (they read it together), then the leaders themselves through the app. */
   const leaderDestinations = (): Destination[] => [
     ...(directory.org.digest ? [unitDestination(directory.org.digest.target)] : []),
     ...(deps.appMessaging ? [{ kind: 'app' as const, users: directory.leaders() }] : []),
@@ -24,8 +25,10 @@ export function createWeComAlerts(deps: { outbox: Pick<Outbox, 'enqueue'>; direc
   return {
     async onFault(fault: Fault): Promise<void> {
       const content = `【企业微信配置问题】${fault.reason}（错误码 ${fault.errcode}）。修好之前，交办、提醒等消息都会保留，恢复后自动补发。`;
-      for (const destination of leaderDestinations()) {
-        if (stoppedBy(fault, destination)) continue;
+      // The first way to the leaders the fault does not stop; when it stops them all, the first (it waits).
+      const ways = leaderDestinations();
+      const destination = ways.find((d) => !stoppedBy(fault, d)) ?? ways[0];
+      if (destination) {
         await deps.outbox.enqueue({
           dedupeKey: `alert:${fault.scope}:${fault.since.getTime()}:${channelOf(destination)}`,
           destination,
@@ -39,7 +42,8 @@ export function createWeComAlerts(deps: { outbox: Pick<Outbox, 'enqueue'>; direc
       const names = members.map((m) => `${directory.displayName(m.userid)}（${UNREACHABLE_LABEL[m.why]}）`).join('、');
       const content = `以下成员收不到本应用的消息：${names}。其他人已正常收到。请管理员在企业微信管理后台把他们加入应用可见范围或分配账号许可。`;
       const targets = new Map<string, Destination>();
-      for (const d of leaderDestinations()) targets.set(channelOf(d), d);
+      const toLeaders = leaderDestinations()[0];
+      if (toLeaders) targets.set(channelOf(toLeaders), toLeaders);
       for (const m of members) {
         for (const name of directory.unitsOf(m.userid)) {
           const unit = directory.unit(name);

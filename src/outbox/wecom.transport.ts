@@ -29,7 +29,12 @@ export interface TransportOptions {
   plainText?: (destination: Destination) => boolean;
   /** Makes task_ids unique per install (WeCom keeps them for good); resolves the install id. */
   installId?: () => Promise<string>;
+  /** Told once when WeCom says the app has no callback URL (cards then go as text). */
+  onCardsRefused?: () => void;
 }
+
+/** "The app needs a callback URL for cards with buttons." */
+const NO_CALLBACK_URL = 43012;
 
 const textBody = (content: string, max: number) => ({ msgtype: 'text', text: { content: truncateText(content, max) } });
 
@@ -47,7 +52,8 @@ const isContentRefusal = (err: unknown): boolean => (err as { kind?: string }).k
 /** Each destination kind to the WeCom call that reaches it, within WeCom's size limits and rules. */
 export function createWeComTransport(client: WeComClient, options: TransportOptions = {}): Transport {
   const doFetch = options.fetch ?? fetch;
-  const cards = options.cards ?? true;
+  // Off when configured so, or once WeCom said the app has no callback URL.
+  let cards = options.cards ?? true;
 
   /** The text/markdown a reader sees when the message cannot be shown as it is. */
   const plainOf = (message: OutboundMessage): string =>
@@ -103,6 +109,10 @@ export function createWeComTransport(client: WeComClient, options: TransportOpti
         } catch (err) {
           // A card WeCom will not take (a task_id it has seen, a field it refuses): its text still says what to do.
           if (body.msgtype !== 'template_card' || !isContentRefusal(err)) throw err;
+          if ((err as { errcode?: number }).errcode === NO_CALLBACK_URL && cards) {
+            cards = false;
+            options.onCardsRefused?.();
+          }
           return unreachedOf(await client.sendAppMessage({ touser, ...textBody(plainOf(message), APP_TEXT_MAX_BYTES) }));
         }
       }

@@ -28,16 +28,20 @@ const CONFIGURATION: Record<number, string> = {
   50003: '应用已停用：请在企业微信管理后台启用本应用',
   60011: '应用对这些成员、部门或标签没有权限：请把他们加入本应用的可见范围',
   86008: '该群聊不是本应用创建的（或应用可见范围不是根部门）：请用“cli groups create”由应用建群，并把新的 chatid 写入组织文件',
+  86001: 'chatid 不合法（只能是字母和数字）：请用“cli groups create”由应用建群，并把新的 chatid 写入组织文件',
   86003: '群聊不存在：请用“cli groups create”由应用建群，并把新的 chatid 写入组织文件',
   40050: '群聊不存在：请用“cli groups create”由应用建群，并把新的 chatid 写入组织文件',
   301002: '应用无权操作该成员或应用：请在管理后台检查本应用的权限和可见范围',
   93000: '群机器人 key 无效（机器人被移出群或已删除）：请在群里重新添加机器人，并把新 key 写入组织文件',
 };
 
-/** Codes that mean the body itself was refused: too long, a card WeCom will not take, a used task_id. */
-const CONTENT = new Set([40008, 40058, 44004, 45002, 42014, 42045, 40033]);
+/**
+ * Codes that mean the body itself was refused: too long, a card WeCom will not take (43012: the
+ * app has no callback URL), a used task_id.
+ */
+const CONTENT = new Set([40008, 40058, 44004, 45002, 42014, 42045, 40033, 43012]);
 /** Codes that mean nobody named can be reached. */
-const RECIPIENT = new Set([82001, 40003, 40031, 40066, 40070]);
+const RECIPIENT = new Set([82001, 81013, 60111, 40003, 40031, 40066, 40070]);
 /** Busy, rate or concurrency limits. */
 const TRANSIENT = new Set([-1, 45009, 45033, 45011]);
 
@@ -59,5 +63,5 @@ export function configurationAdvice(errcode: number): string {
  * agent) rather than one destination (a chat, a robot key).
  */
 export function isAppWide(errcode: number): boolean {
-  return ![86008, 86003, 40050, 93000, 60011, 50002].includes(errcode);
+  return ![86008, 86001, 86003, 40050, 93000, 60011, 50002].includes(errcode);
 }
