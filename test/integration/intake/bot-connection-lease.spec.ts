@@ -3,11 +3,11 @@ import type { Connection } from 'mongoose';
 import { FixedClock } from '../../../src/clock';
 import { createClaimRepository } from '../../../src/db/claims';
 import { openDatabase } from '../../../src/db/connection';
-import { createLogger } from '../../../src/logger';
 import { createConnectionLease } from '../../../src/wecom/connection-lease';
 import { freshDatabaseUri } from '../../helpers/database';
 import { startFakeBotServer, until, type FakeBotServer } from '../../helpers/fake-bot-server';
 import { startFakeWeCom, type FakeWeCom } from '../../helpers/fake-wecom';
+import { recordingLogger } from '../../helpers/recording-logger';
 import { startTestService, type TestService } from '../../helpers/service';
 
 describe('one smart-bot long connection among several instances', function () {
@@ -59,12 +59,12 @@ describe('one smart-bot long connection among several instances', function () {
     let wecom: FakeWeCom;
     let a: TestService | undefined;
     let b: TestService | undefined;
-    const lines: { msg: string }[] = [];
+    let log = recordingLogger('info');
 
     beforeEach(async () => {
       server = await startFakeBotServer();
       wecom = await startFakeWeCom();
-      lines.length = 0;
+      log = recordingLogger('info');
     });
     afterEach(async () => {
       await a?.stop();
@@ -74,13 +74,13 @@ describe('one smart-bot long connection among several instances', function () {
       await wecom.close();
     });
 
-    const start = (uri: string, clock: FixedClock, log = false) =>
+    const start = (uri: string, clock: FixedClock, withLog = false) =>
       startTestService({
         databaseUri: uri,
         wecom,
         clock,
         env: { WECOM_BOT_ID: 'bot-yaocun', WECOM_BOT_SECRET: 'bot-secret', WECOM_BOT_WS_URL: server.url },
-        ...(log ? { logger: createLogger({ level: 'info', destination: { write: (l: string) => void lines.push(JSON.parse(l) as { msg: string }) } }) } : {}),
+        ...(withLog ? { logger: log.logger } : {}),
       });
 
     it('connects from one instance only; the other takes over when it stops, and answers the next message', async () => {
@@ -105,9 +105,9 @@ describe('one smart-bot long connection among several instances', function () {
       a = await start(freshDatabaseUri('kicked'), new FixedClock('2026-12-01T09:00:00+08:00'), true);
       await until(() => server.auths.length === 1);
       server.pushEvent('disconnected_event');
-      await until(() => lines.some((l) => l.msg.includes('另一条长连接已建立')), 5_000);
+      await until(() => log.lines.some((l) => l.msg.includes('另一条长连接已建立')), 5_000);
       await new Promise((r) => setTimeout(r, 1_500));
-      expect(lines.filter((l) => l.msg.includes('将自动重连'))).to.deep.equal([]);
+      expect(log.lines.filter((l) => l.msg.includes('将自动重连'))).to.deep.equal([]);
       expect(server.auths).to.have.length(1);
     });
   });

@@ -1,15 +1,8 @@
 import { expect } from 'chai';
-import { createLogger } from '../../../src/logger';
+import { recordingLogger } from '../../helpers/recording-logger';
 import { startTestService, type TestService } from '../../helpers/service';
 
 const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
-
-/** A logger whose error lines the test reads. */
-function recordingLogger() {
-  const lines: { level: string; msg: string }[] = [];
-  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(JSON.parse(line) as { level: string; msg: string }) } });
-  return { logger, errors: () => lines.filter((l) => l.level === 'error').map((l) => l.msg) };
-}
 
 describe('WeCom refusing for a configuration fault (60020, IP not trusted)', function () {
   this.timeout(60_000);

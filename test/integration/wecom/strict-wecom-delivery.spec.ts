@@ -1,20 +1,13 @@
 import { expect } from 'chai';
-import { createLogger } from '../../../src/logger';
 import { freshDatabaseUri } from '../../helpers/database';
 import { startFakeWeCom, type FakeWeCom } from '../../helpers/fake-wecom';
+import { recordingLogger } from '../../helpers/recording-logger';
 import { startTestService, type TestService } from '../../helpers/service';
 import { FixedClock } from '../../../src/clock';
 
 const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 const LEADERS = 'EXAMPLE-LEADERS-ROBOT-KEY';
 const WATER = '东岭村王某某家自来水一周没来水了';
-
-/** A logger whose lines the test reads. */
-function recordingLogger() {
-  const lines: { level: string; msg: string }[] = [];
-  const logger = createLogger({ level: 'warn', destination: { write: (line: string) => void lines.push(JSON.parse(line) as { level: string; msg: string }) } });
-  return { logger, errors: () => lines.filter((l) => l.level === 'error').map((l) => l.msg) };
-}
 
 /** The bot against the strict WeCom (the same rules as /sim) with its switches turned. */
 describe('the bot against the strict WeCom', function () {
