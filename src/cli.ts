@@ -14,6 +14,7 @@ const commands: Record<string, Command> = {
   demo: async (args) => (await import('./simulator/demo.command')).demoCommand(args),
   remind: async (args) => (await import('./reminders/remind.command')).remindCommand(args),
   digest: async (args) => (await import('./digest/digest.command')).digestCommand(args),
+  report: async (args) => (await import('./report/report.command')).reportCommand(args),
   groups: async (args) => (await import('./org/groups-create.command')).groupsCommand(args),
   doctor: async (args) => (await import('./doctor/doctor.command')).doctorCommand(args),
   import: async (args) => (await import('./import/import.command')).importCommand(args),
@@ -23,6 +24,7 @@ const usage = `用法 / usage: npm run --silent cli -- <命令>
   table                 打印任务分工表（JSON）
   remind --now <时间>   按该时间运行一次提醒任务并投递，打印发出的提醒（JSON）
   digest --now <时间> [--send]  打印该时间的每日简报（Markdown）；--send 同时发送
+  report --week [--now <时间>] [--send]  打印本周的每周通报（Markdown）；--send 同时发给镇领导
   doctor                上线检查：凭据、可信IP、可见范围、群聊、回调、智能机器人，逐项打印（有未通过项时退出码非 0）
   groups create [--all] [--write 文件]  用应用创建组织文件中的群聊（appchat/create），打印各群 chatid（JSON）；--write 写出含新 chatid 的组织文件副本
   import <文件.xlsx> [--commit] [--source 来源] [--batch 批次] [--reporter userid]

@@ -9,6 +9,7 @@ import { handleInbound } from '../handlers/index';
 import { digestJob } from '../jobs/digest.job';
 import { housekeepingJob } from '../jobs/housekeeping.job';
 import { remindersJob } from '../jobs/reminders.job';
+import { weeklyReportJob } from '../jobs/weekly-report.job';
 import { createWorkCalendar, DEFAULT_CALENDAR_OVERRIDES, loadCalendarOverrides } from './calendar/work-calendar';
 import { systemClock, type Clock } from './clock';
 import { createLinks, type DomainContext } from './context';
@@ -164,7 +165,7 @@ export function createService(options: ServiceOptions): Service {
       handle = app.callback();
 
       if (options.schedule !== false) {
-        scheduler = startScheduler([remindersJob, digestJob, housekeepingJob], domain, {
+        scheduler = startScheduler([remindersJob, digestJob, weeklyReportJob, housekeepingJob], domain, {
           clock,
           logger,
           timeZone: config.timeZone,

@@ -47,7 +47,7 @@ const TREND_MAX_DAYS = 92;
 const UNASSIGNED = '（未分派）';
 const NO_DISTRICT = '（村未知）';
 const NO_TASK = '（未分类）';
-const TASK_NAMES: Record<number, string> = { 1: '识别精准', 2: '退出规范', 3: '产业项目', 4: '扶贫资金', 5: '帮扶措施', 6: '低保兜底', 7: '医保扶贫', 8: '住房安全' };
+export const TASK_NAMES: Record<number, string> = { 1: '识别精准', 2: '退出规范', 3: '产业项目', 4: '扶贫资金', 5: '帮扶措施', 6: '低保兜底', 7: '医保扶贫', 8: '住房安全' };
 
 const ROW_FIELDS = { _id: 0, no: 1, status: 1, task: 1, item: 1, departments: 1, village: 1, text: 1, deadline: 1, urgency: 1, reporter: 1, createdAt: 1 } as const;
 

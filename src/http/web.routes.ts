@@ -45,6 +45,6 @@ export function createWebRouters(deps: {
     createOAuthRouter({ directory: domain.directory, sessions, client: deps.client }),
     createFormRouter({ domain, auth, sessions }),
     createDashboardRouter({ domain, auth, sessions, timeZone: config.timeZone }),
-    createExportRouter(domain, { adminToken: config.adminToken, timeZone: config.timeZone }),
+    createExportRouter(domain, { adminToken: config.adminToken, timeZone: config.timeZone, auth }),
   ];
 }

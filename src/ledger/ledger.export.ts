@@ -8,6 +8,7 @@ import { createWorkingTimeline } from '../calendar/working-timeline';
 import { OVERDUE_STATUSES } from '../dashboard/finding-filter';
 import { GRADE_LABEL, STATUS_LABEL, type FindingDoc } from '../findings/finding.model';
 import { createGrader } from '../findings/grade';
+import { closedOnTime, onTimeRate } from '../report/rectification-report';
 import { formatDate, itemLabel } from '../findings/messages';
 import type { Directory } from '../org/directory';
 import { maskIdNumber, maskPersonalNumbers } from '../privacy/mask';
@@ -124,31 +125,16 @@ function sheetName(name: string): string {
   return name.replace(/[:\\/?*[\]]/g, ' ').slice(0, 31);
 }
 
-/** One line of a summary: findings (not cancelled), closed, open, open past their deadline, closed on time. */
+/** One line of a summary: findings (not cancelled), closed (and on time), open, open past their deadline. */
 interface Tally {
   total: number;
   closed: number;
+  closedOnTime: number;
   open: number;
   overdue: number;
-  onTime: number;
 }
 
-const emptyTally = (): Tally => ({ total: 0, closed: 0, open: 0, overdue: 0, onTime: 0 });
-
-/**
- * 按期办结率: findings closed by their deadline out of those that were due so far (closed, or open
- * and past their deadline). Null when none was due.
- */
-export function onTimeRate(t: Pick<Tally, 'closed' | 'overdue' | 'onTime'>): number | null {
-  const due = t.closed + t.overdue;
-  return due > 0 ? t.onTime / due : null;
-}
-
-/** A finding closed by its deadline: fixed (整改完成) by then, or closed by then when it has no such step. */
-export function closedOnTime(f: Pick<FindingDoc, 'deadline' | 'rectifiedAt' | 'closedAt'>): boolean {
-  const done = f.rectifiedAt ?? f.closedAt;
-  return !f.deadline || (done !== null && new Date(done) <= new Date(f.deadline));
-}
+const emptyTally = (): Tally => ({ total: 0, closed: 0, closedOnTime: 0, open: 0, overdue: 0 });
 
 export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
   const zone = createZonedTime(o.timeZone);
@@ -262,7 +248,7 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
     t.total += 1;
     if (f.status === 'closed') {
       t.closed += 1;
-      if (closedOnTime(f)) t.onTime += 1;
+      if (closedOnTime(f)) t.closedOnTime += 1;
     } else t.open += 1;
     if (isOverdue(f)) t.overdue += 1;
   };
@@ -300,7 +286,7 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
     const sum = emptyTally();
     for (const [key, t] of map) {
       ws.addRow({ name: key, ...t, rate: onTimeRate(t) }).commit();
-      for (const k of ['total', 'closed', 'open', 'overdue', 'onTime'] as const) sum[k] += t[k];
+      for (const k of ['total', 'closed', 'closedOnTime', 'open', 'overdue'] as const) sum[k] += t[k];
     }
     const last = ws.addRow({ name: '合计', ...sum, rate: onTimeRate(sum) });
     last.font = { bold: true };

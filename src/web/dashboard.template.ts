@@ -92,7 +92,12 @@ ${select('village', '村', filter.village, v.options.villages.map((x) => ({ valu
 <div><label for="f-to">至</label><input type="date" id="f-to" name="to" value="${filter.to ?? ''}"></div>
 <div><button type="submit">筛选</button> <a class="button secondary" href="/dashboard">清除</a></div>
 </form>
-<p class="small"><a href="/dashboard/ledger.xlsx${filterQueryString(filter)}">导出整改台账（Excel，按当前筛选）</a> · <a href="/form">上报问题</a></p></section>
+<p class="small"><a href="/dashboard/ledger.xlsx${filterQueryString(filter)}">导出整改台账（Excel，按当前筛选）</a> · <a href="/form">上报问题</a></p>
+${v.scoped ? '' : html`<form method="get" action="/export/report.docx" class="filters" data-testid="report-form">
+<div><label for="r-from">整改报告从</label><input type="date" id="r-from" name="from" value="${filter.from ?? ''}"></div>
+<div><label for="r-to">至</label><input type="date" id="r-to" name="to" value="${filter.to ?? ''}"></div>
+<div><button type="submit" data-testid="report-docx">下载整改报告（Word）</button></div>
+</form>`}</section>
 
 <section class="card" data-testid="totals"><h2>总体情况</h2><div class="tiles">${tiles.map(
     (x) => html`<div class="tile${x.warn ? ' warn' : ''}" data-tile="${x.id}"><span class="muted small">${x.label}</span><b>${x.value}</b></div>`,
