@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import JSZip from 'jszip';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
+import { seedFindings, SEED_NOW } from '../helpers/seed-findings';
+import { startTestService, type TestService } from '../helpers/service';
+
+// Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it), a leader signed in
+// through the WeCom OAuth round trip (the fake WeCom plays the OAuth page).
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('in a real browser: a leader downloads the 整改报告 from the dashboard', function () {
+  this.timeout(90_000);
+  let wecom: FakeWeCom;
+  let t: TestService;
+  let context: BrowserContext;
+  let page: Page;
+  let profile: string;
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      console.log(`      skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
+      this.skip();
+    }
+    wecom = await startFakeWeCom();
+    t = await startTestService({ wecom, now: SEED_NOW, env: { WECOM_OAUTH_BASE: wecom.base } });
+    await seedFindings(t);
+    profile = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      acceptDownloads: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      locale: 'zh-CN',
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+  });
+
+  after(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await t?.stop();
+    await wecom?.close();
+  });
+
+  it('picks the dates, clicks 下载整改报告, and gets a Word file with the report in it', async () => {
+    wecom.signInAs('wangzhen');
+    await page.goto(`${t.base}/dashboard`);
+    await page.fill('#r-from', '2026-11-01');
+    await page.fill('#r-to', '2026-11-30');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="report-docx"]')]);
+    expect(download.suggestedFilename()).to.equal('整改报告-姚村镇-2026-11-01至2026-11-30.docx');
+    const file = await download.path();
+    const zip = await JSZip.loadAsync(readFileSync(file));
+    const xml = await zip.file('word/document.xml')!.async('string');
+    const text = [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join('');
+    expect(text).to.contain('姚村镇脱贫攻坚“回头看”问题整改情况报告').and.to.contain('2026年11月1日—2026年11月30日');
+    expect(text).to.contain('共发现问题 4 个'); // nos. 1-4 were found in November
+    expect(text).to.contain('三、未整改到位问题清单');
+  });
+});
