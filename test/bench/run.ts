@@ -1,8 +1,8 @@
 // `npm run bench`: intake throughput and latency against the real app and a bare server, and the
 // reminder scan, digest and memory at 100,000 findings. Progress on stderr; the last line on
 // stdout is one JSON object. Not part of `npm test`.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { loadConfig } from '../../config/env';
 import { allItems, isDistrictTask, type TaskNo } from '../../config/division-table';
 import { loadOrgConfig } from '../../config/org';
 import { openDatabase } from '../../src/db/connection';
-import { startFerretDb, type EmbeddedDatabase } from '../../src/db/embedded-db';
+import { freePort, startFerretDb, type EmbeddedDatabase } from '../../src/db/embedded-db';
 import { findingModel, type FindingDoc, type FindingStatus, type HistoryEntry } from '../../src/findings/finding.model';
 import { readTextBody } from '../../src/http/body';
 import { createLogger } from '../../src/logger';
@@ -25,11 +25,11 @@ import { parseAppEnvelope } from '../../src/wecom/callback-parse';
 import { startFakeWeCom } from '../helpers/fake-wecom';
 import { appTextXml, signedAppCallback, TEST_APP } from '../helpers/wecom-signer';
 
-const CONCURRENCY = 16;
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const WARMUP = 300;
 const SCALE = Number(process.env.BENCH_FINDINGS ?? 100_000);
-/** `intake` or `scale` runs only that half (while working on one); the default runs both. */
+/** `intake`, `scale` or `start` runs only that part (while working on one); the default runs all. */
 const ONLY = process.env.BENCH_ONLY;
 const AGENT_ID = '1000002';
 const say = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
@@ -105,6 +105,37 @@ async function baseline(): Promise<LoadResult> {
     return await load(`${base}/wecom/callback`, signRequests(120_000, 0));
   } finally {
     await close(server);
+  }
+}
+
+/**
+ * The durable floor: the bare server plus one insertOne of the event before answering, which any
+ * server that stores a callback before acknowledging it pays (unless it groups writes).
+ */
+async function durableFloor(dbBase: string): Promise<LoadResult> {
+  const crypto = createCallbackCrypto({ token: TEST_APP.token, encodingAesKey: TEST_APP.encodingAesKey, receiveId: TEST_APP.corpId });
+  const connection = await openDatabase(dbUri(dbBase, 'bench_floor'));
+  const events = connection.db!.collection<{ _id: string; xml: string; receivedAt: Date }>('events');
+  const app = new Koa();
+  app.use(async (ctx) => {
+    const body = await readTextBody(ctx);
+    const encrypt = parseAppEnvelope(body).Encrypt;
+    const q = ctx.query as Record<string, string>;
+    if (!crypto.verify(q.msg_signature ?? '', q.timestamp ?? '', q.nonce ?? '', encrypt)) {
+      ctx.status = 401;
+      return;
+    }
+    const xml = crypto.decrypt(encrypt);
+    await events.insertOne({ _id: q.msg_signature ?? '', xml, receivedAt: new Date() });
+    ctx.status = 200;
+    ctx.body = '';
+  });
+  const { server, base } = await listen(app);
+  try {
+    return await load(`${base}/wecom/callback`, signRequests(40_000, 500_000));
+  } finally {
+    await close(server);
+    await connection.close();
   }
 }
 
@@ -233,6 +264,68 @@ function atScale(uri: string, now: Date): Promise<{ startMs: number; reminderSca
   });
 }
 
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** CPU time (user + system, ms) of this process's children that have ended (Linux: /proc/self/stat). */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  // cutime and cstime, in clock ticks of 1/100 s.
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/**
+ * `cli route` as an operator runs it, wall time from spawn to exit and its CPU time, the median of
+ * five (on a machine shared with other work the wall time grows, the CPU time much less).
+ */
+function cliRoute(command: string, args: string[]): { ms: number; cpuMs: number } {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const cpuBefore = childrenCpuMs();
+    const run = spawnSync(command, [...args, 'route', '东岭村王某某家吃水困难，自来水一周没来水了'], { encoding: 'utf8' });
+    if (run.status !== 0 || !run.stdout.includes('"5.2"')) throw new Error(`cli route failed: ${run.stderr}`);
+    times.push(performance.now() - started);
+    cpu.push(childrenCpuMs() - cpuBefore);
+  }
+  return { ms: Math.round(median(times)), cpuMs: Math.round(median(cpu)) };
+}
+
+/**
+ * `npm start` on a built tree with the embedded database already built, from spawn to the first
+ * 200 from /healthz, on an empty data folder; the median of three.
+ */
+async function startReady(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'yaocun-bench-start-'));
+    const port = await freePort();
+    const started = performance.now();
+    const child = spawn('npm', ['start', '--silent'], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+      detached: true,
+    });
+    try {
+      for (;;) {
+        if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}`);
+        const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status === 200, () => false);
+        if (ok) break;
+        if (performance.now() - started > 120_000) throw new Error('npm start: not ready in 120 s');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      times.push(performance.now() - started);
+    } finally {
+      // npm, its shell and node: the whole group.
+      process.kill(-child.pid!, 'SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await new Promise((r) => setTimeout(r, 500));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return Math.round(median(times));
+}
+
 async function main(): Promise<void> {
   const notes: string[] = [];
   let db: EmbeddedDatabase | undefined;
@@ -246,12 +339,31 @@ async function main(): Promise<void> {
   say(`database: ${db ? `${db.kind} ${db.uri}` : 'MONGODB_URI'}`);
   try {
     let bare: LoadResult | null = null;
+    let floor: LoadResult | null = null;
     let app: (LoadResult & { processedAfter: number }) | null = null;
-    if (ONLY !== 'scale') {
+    let cliRouteMs: number | null = null;
+    let cliRouteCpuMs: number | null = null;
+    let npmCliRouteMs: number | null = null;
+    let startMs: number | null = null;
+    if (!ONLY || ONLY === 'start') {
+      const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      if (build.status !== 0) throw new Error('npm run build failed');
+      const direct = cliRoute(process.execPath, ['dist/src/cli.js']);
+      [cliRouteMs, cliRouteCpuMs] = [direct.ms, direct.cpuMs];
+      npmCliRouteMs = cliRoute('npm', ['run', '--silent', 'cli', '--']).ms;
+      say(`cli route: ${cliRouteMs} ms (${cliRouteCpuMs} ms CPU) as node dist/src/cli.js, ${npmCliRouteMs} ms through npm run`);
+      startMs = await startReady();
+      say(`npm start ready in ${startMs} ms`);
+    }
+    if (!ONLY || ONLY === 'intake') {
       say(`intake baseline: bare Koa, verify + decrypt, concurrency ${CONCURRENCY}, ${DURATION_MS / 1000} s`);
       bare = await baseline();
       say(`baseline ${Math.round(bare.rps)} req/s, p50 ${bare.p50?.toFixed(2)} ms, p99 ${bare.p99?.toFixed(2)} ms ${JSON.stringify(bare.statuses)}`);
       if (bare.exhausted) notes.push('baseline ran out of pre-signed requests before the time was up');
+
+      say('intake floor: bare Koa, verify + decrypt + one insertOne before the 200');
+      floor = await durableFloor(dbBase);
+      say(`durable floor ${Math.round(floor.rps)} req/s, p50 ${floor.p50?.toFixed(2)} ms, p99 ${floor.p99?.toFixed(2)} ms ${JSON.stringify(floor.statuses)}`);
 
       say('intake: the real app with the database');
       app = await intake(dbBase);
@@ -261,7 +373,7 @@ async function main(): Promise<void> {
 
     let scale: Awaited<ReturnType<typeof atScale>> | null = null;
     let fillSeconds: number | null = null;
-    if (ONLY !== 'intake') {
+    if (!ONLY || ONLY === 'scale') {
       const now = new Date('2026-12-01T10:00:00+08:00');
       const uri = dbUri(dbBase, 'bench_scale');
       say(`filling ${SCALE} findings`);
@@ -290,11 +402,20 @@ async function main(): Promise<void> {
               baselineP50: round(bare.p50),
               baselineP99: round(bare.p99),
               ratio: Math.round((app.rps / bare.rps) * 100) / 100,
+              durableFloorRps: floor ? Math.round(floor.rps) : null,
+              durableFloorP99: floor ? round(floor.p99) : null,
+              // The app against what storing each callback before its 200 costs at the least.
+              floorRatio: floor ? Math.round((app.rps / floor.rps) * 100) / 100 : null,
               // Findings the handlers finished while the callbacks came in (the work behind each 200).
               processedPerSecond: Math.round((app.processedAfter / app.seconds) * 10) / 10,
             }
           : null,
-      startMs: scale?.startMs ?? null,
+      cliRouteMs,
+      cliRouteCpuMs,
+      npmCliRouteMs,
+      startMs,
+      // The first start on 100,000 findings written without their views (it builds them once).
+      scaleStartMs: scale?.startMs ?? null,
       nightlyCheckMs: scale?.nightlyCheckMs ?? null,
       reminderScan: scale?.reminderScan ?? null,
       digest: scale?.digest ?? null,
@@ -304,6 +425,8 @@ async function main(): Promise<void> {
       database: db?.kind ?? 'MONGODB_URI',
       node: process.version,
       cpus: os.cpus().length,
+      // Other work on the machine at the end of the run: wall times above grow with it.
+      loadAverage: os.loadavg().map((l) => Math.round(l * 10) / 10),
       notes,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
