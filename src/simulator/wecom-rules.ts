@@ -289,7 +289,7 @@ export function createWeComState(options: WeComStateOptions): WeComState {
       if (!isValidChatId(chatid)) return refusal(86001, 'chatid only 0-9a-zA-Z, at most 32');
       if (chats.has(chatid)) return refusal(86001, 'chatid exists');
       const name = str(body.name);
-      if (body.name !== undefined && (name === '' || bytes(name) > 50 * 3)) return refusal(86004);
+      if (body.name !== undefined && (name === '' || [...name].length > 50)) return refusal(86004); // at most 50 characters
       const userlist = Array.isArray(body.userlist) ? [...new Set(body.userlist.filter((u): u is string => typeof u === 'string'))] : [];
       if (userlist.length < CHAT_MEMBERS.min || userlist.length > CHAT_MEMBERS.max) return refusal(86006);
       const outside = userlist.filter((u) => !isVisible(u));
