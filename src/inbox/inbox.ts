@@ -58,6 +58,8 @@ const LEASE_MS = 30_000;
 /** Events processed from memory per call, so that a look through the inbox still comes round during a burst. */
 const FRESH_BATCH = 100;
 const MAX_ATTEMPTS = 5;
+/** The longest processing waits for callbacks being stored before it takes its next event. */
+const YIELD_MS = 100;
 
 export function createInbox(deps: { connection: Connection; claims: ClaimRepository; clock: Clock; logger: Logger; handle: EventHandler }): Inbox {
   const model = inboxModel(deps.connection);
@@ -71,10 +73,14 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
   // queries the inbox (on some servers a query reads every event kept).
   const fresh: InboxDoc[] = [];
 
+  // Writes of callbacks in flight: processing steps aside for them (see intakeFirst).
+  let storing = 0;
+
   async function flush(): Promise<void> {
     flushScheduled = false;
     const batch = waiting.splice(0, 500);
     if (waiting.length > 0) scheduleFlush();
+    storing++;
     try {
       // The driver's collection, not mongoose's: mongoose would buffer the write while the
       // database is away, and WeCom would get a 200 for an event not yet stored.
@@ -90,7 +96,20 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       });
     } catch (err) {
       for (const w of batch) w.reject(err);
+    } finally {
+      storing--;
     }
+  }
+
+  /**
+   * Before processing the next event, let callbacks that wait to be stored go first: their 200s
+   * are what WeCom waits for, and on some servers (FerretDB on SQLite) every write queues for one
+   * writer. Processing runs behind a burst and catches up after it, never waiting more than
+   * YIELD_MS for one event, so it keeps moving under a load that never lets up.
+   */
+  async function intakeFirst(): Promise<void> {
+    const until = performance.now() + YIELD_MS;
+    while ((waiting.length > 0 || storing > 0) && performance.now() < until) await new Promise((r) => setTimeout(r, 1));
   }
 
   function scheduleFlush(): void {
@@ -106,6 +125,7 @@ export function createInbox(deps: { connection: Connection; claims: ClaimReposit
       // An event this instance stored is nobody else's until it comes due (`notBefore`); one that
       // waited here for half that long is claimed like any other.
       const mine = fresh && deps.clock.now().getTime() - doc.receivedAt.getTime() < LEASE_MS / 2;
+      await intakeFirst();
       const outcome = await processOne(doc, now, mine);
       if (outcome === 'done') done++;
       else if (outcome === 'failed') failed++;
