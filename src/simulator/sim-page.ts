@@ -60,7 +60,7 @@ function memberPane(m: SimMember, rows: string): string {
   );
 }
 
-export function simPage(input: { town: string; org: SimOrg; rowsByConv: Map<string, string[]>; rev: number; botName: string; switches: WeComSwitches }): string {
+export function simPage(input: { town: string; org: SimOrg; rowsByConv: Map<string, string[]>; rev: number; botName: string; switches: WeComSwitches; hidden: string[]; unlicensed: string[] }): string {
   const { org } = input;
   const rows = (id: string): string => (input.rowsByConv.get(id) ?? []).join('');
   const groupLinks = org.groups.map((g) => convLink(g.id, g.name, `${g.label} · ${g.via === 'webhook' ? '群机器人' : '应用群聊'}`)).join('');
@@ -75,7 +75,7 @@ export function simPage(input: { town: string; org: SimOrg; rowsByConv: Map<stri
 <body data-rev="${input.rev}">
 <header class="banner"><b>模拟模式</b> 企业微信模拟器 · ${escapeHtml(input.town)}“回头看”机器人 —— 这里的消息不会发到真实的企业微信</header>
 <div class="layout">
-<nav id="list">${adminPanel(input.switches)}<h2>群聊</h2>${groupLinks}<h2>成员（与应用的单聊）</h2>${memberLinks}</nav>
+<nav id="list">${adminPanel(input.switches, org.members, { hidden: input.hidden, unlicensed: input.unlicensed })}<h2>群聊</h2>${groupLinks}<h2>成员（与应用的单聊）</h2>${memberLinks}</nav>
 <main id="chat">${panes}<div class="empty">在左侧选择一个群或成员：群里能看到机器人交办的问题；成员的单聊里可以以他的身份报告问题、发命令、点卡片按钮。</div></main>
 </div>
 <div id="toast" hidden></div>

@@ -21,7 +21,7 @@ import { errcodeWords, type WeComState } from './wecom-rules';
  *   POST /sim/say   {from, text, conv?, bot?}   a member writes (to the app, or in a group)
  *   POST /sim/click {from, seq, key}            a member clicks a card button
  *   GET  /sim/admin                   { switches, refusals } WeCom's switches and its latest refusals
- *   POST /sim/admin {ipNotTrusted?, callbackConfigured?, invalidUserAs?}   flips switches
+ *   POST /sim/admin {ipNotTrusted?, callbackConfigured?, invalidUserAs?, hidden?, unlicensed?}   flips switches
  *   GET  /sim/connect/oauth2/authorize?redirect_uri&state   WeCom's OAuth page: a member picker
  */
 
@@ -47,8 +47,17 @@ const saySchema = z
   })
   .strict();
 
+const memberList = z.array(z.string().min(1).max(64)).max(2000);
 const adminSchema = z
-  .object({ ipNotTrusted: z.boolean(), callbackConfigured: z.boolean(), invalidUserAs: z.enum(['string', 'array']) })
+  .object({
+    ipNotTrusted: z.boolean(),
+    callbackConfigured: z.boolean(),
+    invalidUserAs: z.enum(['string', 'array']),
+    /** Members taken out of the app's visible range. */
+    hidden: memberList,
+    /** Members without an account licence. */
+    unlicensed: memberList,
+  })
   .partial()
   .strict();
 
@@ -82,7 +91,7 @@ export function createSimRouter(deps: SimRoutesDeps): Router {
     for (const r of rendered([...messages].sort((a, b) => a.seq - b.seq))) rowsByConv.set(r.conv, [...(rowsByConv.get(r.conv) ?? []), r.row]);
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = simPage({ town: deps.town, org: simOrg, rowsByConv, rev: maxRev(messages, 0), botName: deps.botName, switches: deps.wecom.switches });
+    ctx.body = simPage({ town: deps.town, org: simOrg, rowsByConv, rev: maxRev(messages, 0), botName: deps.botName, switches: deps.wecom.switches, hidden, unlicensed });
   });
 
   router.get('/state', async (ctx) => {
@@ -112,9 +121,13 @@ export function createSimRouter(deps: SimRoutesDeps): Router {
     ctx.body = { ok: callbackStatus === 200, callbackStatus };
   });
 
-  /** The admin panel: WeCom's switches and the latest refusals, in words. */
+  /** The admin panel: WeCom's switches, who is hidden or unlicensed, and the latest refusals, in words. */
+  let hidden: string[] = [];
+  let unlicensed: string[] = [];
   const adminState = () => ({
     switches: deps.wecom.switches,
+    hidden,
+    unlicensed,
     refusals: deps.refusals().map((r) => ({ at: r.at.toISOString(), api: r.api, to: r.to, errcode: r.errcode, words: errcodeWords(r.errcode) })),
   });
 
@@ -124,7 +137,18 @@ export function createSimRouter(deps: SimRoutesDeps): Router {
   });
 
   router.post('/admin', async (ctx) => {
-    deps.wecom.setSwitches(parse(adminSchema, await readJsonBody(ctx)));
+    const { hidden: hide, unlicensed: unlicense, ...switches } = parse(adminSchema, await readJsonBody(ctx));
+    const unknown = [...(hide ?? []), ...(unlicense ?? [])].filter((u) => !simOrg.member(u));
+    if (unknown.length) throw new AppError('bad_request', `组织文件中没有成员 ${unknown.join('、')}`);
+    deps.wecom.setSwitches(switches);
+    if (hide) {
+      hidden = [...new Set(hide)];
+      deps.wecom.setVisible(simOrg.members.map((m) => m.userid).filter((u) => !hidden.includes(u)));
+    }
+    if (unlicense) {
+      unlicensed = [...new Set(unlicense)];
+      deps.wecom.setUnlicensed(unlicensed);
+    }
     ctx.body = adminState();
   });
 

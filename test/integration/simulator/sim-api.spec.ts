@@ -116,6 +116,25 @@ describe('simulator: the WeCom API the bot calls', () => {
     expect((await sim.repo.list({ conv: 'u:fenglei' })).at(-1)).to.include({ content: '第 3 号问题', outcome: null });
   });
 
+  it('the admin panel takes members out of the visible range and their licences: WeCom reports them, they receive nothing', async () => {
+    const post = (body: unknown) => fetch(`${base}/sim/admin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const state = (await (await post({ hidden: ['fenglei'], unlicensed: ['zhengkai'] })).json()) as { hidden: string[]; unlicensed: string[] };
+    expect(state).to.deep.include({ hidden: ['fenglei'], unlicensed: ['zhengkai'] });
+    const sent = await client.sendAppMessage({ touser: 'zhengkai|fenglei|zhuxia', msgtype: 'text', text: { content: '第 4 号问题已交办' } });
+    expect(sent).to.deep.include({ invalidUsers: ['fenglei'], unlicensedUsers: ['zhengkai'] });
+    expect((await sim.repo.list({ conv: 'u:zhuxia' })).map((m) => m.content)).to.deep.equal(['第 4 号问题已交办']);
+    expect(await sim.repo.list({ conv: 'u:fenglei' })).to.deep.equal([]);
+    expect(await sim.repo.list({ conv: 'u:zhengkai' })).to.deep.equal([]);
+    const page = await (await fetch(`${base}/sim`)).text();
+    expect(page).to.contain('不在应用可见范围的成员').and.to.match(/data-list="hidden" value="fenglei" checked/);
+    const unknown = await post({ hidden: ['nobody'] });
+    expect(unknown.status).to.equal(400);
+    expect(((await unknown.json()) as { error: { message: string } }).error.message).to.contain('组织文件中没有成员 nobody');
+    await post({ hidden: [], unlicensed: [] });
+    await client.sendAppMessage({ touser: 'fenglei', msgtype: 'text', text: { content: '恢复' } });
+    expect((await sim.repo.list({ conv: 'u:fenglei' })).map((m) => m.content)).to.deep.equal(['恢复']);
+  });
+
   it('OAuth: the authorize page is a member picker; its code gives the userid once', async () => {
     const page = await fetch(`${base}/sim/connect/oauth2/authorize?appid=x&redirect_uri=${encodeURIComponent(`${base}/form?a=1`)}&response_type=code&scope=snsapi_base&state=s1`);
     const html = await page.text();
