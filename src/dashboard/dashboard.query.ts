@@ -1,6 +1,7 @@
 import type { Model } from 'mongoose';
 import { addDays, createZonedTime } from '../calendar/zoned-time';
-import { STATUSES, type FindingDoc, type FindingStatus } from '../findings/finding.model';
+import { OPEN_STATUSES, STATUSES, type FindingDoc, type FindingStatus, type Grade } from '../findings/finding.model';
+import { countGrades } from '../findings/grade';
 import type { Directory } from '../org/directory';
 import { findingQuery, OVERDUE_STATUSES, type FindingFilterParams } from './finding-filter';
 
@@ -37,6 +38,8 @@ export interface DashboardData {
   byTask: CountRow[];
   overdue: { total: number; items: FindingRow[] };
   trend: { days: string[]; created: number[]; closed: number[] };
+  /** 三色督办: the open findings shown, by grade. */
+  grades: Record<Grade, number>;
   list: { items: FindingRow[]; page: number; pages: number; total: number };
 }
 
@@ -71,22 +74,23 @@ export async function loadDashboard(
   model: Model<FindingDoc>,
   directory: Directory,
   f: FindingFilterParams,
-  options: { now: Date; timeZone: string; scope: Record<string, unknown> | null },
+  options: { now: Date; timeZone: string; scope: Record<string, unknown> | null; grades: Map<number, Grade> },
 ): Promise<DashboardData> {
   const { now, timeZone, scope } = options;
-  const q = findingQuery(f, { now, timeZone, scope });
+  const q = findingQuery(f, { now, timeZone, scope, gradeNos: gradeNumbers(options.grades, f.grade) });
   const overdueQ = { $and: [q, { status: { $in: OVERDUE_STATUSES }, deadline: { $lt: now } }] };
   const window = trendWindow(f, now, timeZone);
   const trendBase = findingQuery(f, { now, timeZone, scope, omit: ['status', 'dates'] });
   const page = f.page ?? 1;
 
-  const [groups, overdueGroups, overdueItems, createdDates, closedDates, items] = await Promise.all([
+  const [groups, overdueGroups, overdueItems, createdDates, closedDates, items, openNos] = await Promise.all([
     model.aggregate<{ _id: GroupKey; n: number }>([{ $match: q }, { $group: { _id: { d: '$departments', di: '$district', t: '$task', s: '$status' }, n: { $sum: 1 } } }]).exec(),
     model.aggregate<{ _id: GroupKey; n: number }>([{ $match: overdueQ }, { $group: { _id: { d: '$departments', di: '$district', t: '$task' }, n: { $sum: 1 } } }]).exec(),
     model.find(overdueQ, ROW_FIELDS).sort({ deadline: 1, no: 1 }).limit(OVERDUE_SHOWN).lean<FindingRow[]>().exec(),
     model.find({ $and: [trendBase, { createdAt: { $gte: window.start, $lt: window.end } }] }, { _id: 0, createdAt: 1 }).lean<{ createdAt: Date }[]>().exec(),
     model.find({ $and: [trendBase, { status: 'closed', closedAt: { $gte: window.start, $lt: window.end } }] }, { _id: 0, closedAt: 1 }).lean<{ closedAt: Date }[]>().exec(),
     model.find(q, ROW_FIELDS).sort({ no: -1 }).skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).lean<FindingRow[]>().exec(),
+    model.find({ $and: [q, { status: { $in: OPEN_STATUSES } }] }, { _id: 0, no: 1 }).lean<{ no: number }[]>().exec(),
   ]);
 
   const totals = emptyCounts();
@@ -127,8 +131,14 @@ export async function loadDashboard(
     byTask: rows(tasks, taskOrder, (k) => (TASK_NAMES[Number(k)] ? `任务${k} ${TASK_NAMES[Number(k)]}` : k), (k) => k !== NO_TASK),
     overdue: { total: totals.overdue, items: overdueItems },
     trend: countByDay(window, createdDates.map((d) => d.createdAt), closedDates.map((d) => d.closedAt), timeZone),
+    grades: countGrades(openNos.flatMap((r) => options.grades.get(r.no) ?? [])),
     list: { items, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total },
   };
+}
+
+/** The numbers of the open findings with this grade (undefined: no grade asked for). */
+export function gradeNumbers(grades: Map<number, Grade>, grade: Grade | undefined): number[] | undefined {
+  return grade ? [...grades].filter(([, g]) => g === grade).map(([no]) => no) : undefined;
 }
 
 function zip3(keys: [string, string, string], maps: Map<string, Counts>[], bucket: (m: Map<string, Counts>, k: string) => Counts): Counts[] {

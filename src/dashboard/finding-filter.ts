@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { addDays, createZonedTime, validIsoDate } from '../calendar/zoned-time';
 import { AppError } from '../errors';
-import { STATUSES, type FindingStatus } from '../findings/finding.model';
+import { GRADES, STATUSES, type FindingStatus } from '../findings/finding.model';
 
 /**
  * The filters the dashboard and the ledger share (the same query parameters on both):
@@ -30,13 +30,15 @@ const filterSchema = z.object({
   from: z.preprocess(blank, isoDate.optional()),
   to: z.preprocess(blank, isoDate.optional()),
   page: z.preprocess(blank, z.coerce.number().int().min(1).max(100_000).optional()),
+  /** 三色督办: green, yellow or red (open findings only). */
+  grade: z.preprocess(blank, z.enum(GRADES, { error: '督办等级应为 green、yellow 或 red' }).optional()),
 });
 
 export type FindingFilterParams = z.infer<typeof filterSchema>;
 
 export function parseFindingFilter(query: Record<string, unknown>): FindingFilterParams {
   const picked: Record<string, unknown> = {};
-  for (const key of ['status', 'department', 'task', 'village', 'from', 'to', 'page']) {
+  for (const key of ['status', 'department', 'task', 'village', 'from', 'to', 'page', 'grade']) {
     const v = query[key];
     picked[key] = Array.isArray(v) ? v[0] : v;
   }
@@ -62,9 +64,11 @@ export function dateRange(f: Pick<FindingFilterParams, 'from' | 'to'>, timeZone:
  */
 export function findingQuery(
   f: FindingFilterParams,
-  options: { now: Date; timeZone: string; scope?: Record<string, unknown> | null; omit?: ('status' | 'dates')[] },
+  options: { now: Date; timeZone: string; scope?: Record<string, unknown> | null; omit?: ('status' | 'dates')[]; gradeNos?: number[] },
 ): Record<string, unknown> {
   const q: Record<string, unknown> = {};
+  // A grade is worked out from the open view, not stored: the caller hands over the numbers that have it.
+  if (f.grade && options.gradeNos) q.no = { $in: options.gradeNos };
   const omit = new Set(options.omit ?? []);
   if (f.status && !omit.has('status')) {
     if (f.status === 'open') q.status = { $in: OPEN };
@@ -86,7 +90,7 @@ export function findingQuery(
 /** The filters as a query string (for links that keep them: pages, the ledger download). */
 export function filterQueryString(f: FindingFilterParams, extra: Record<string, string | number | undefined> = {}): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries({ status: f.status, department: f.department, task: f.task, village: f.village, from: f.from, to: f.to, ...extra })) {
+  for (const [k, v] of Object.entries({ status: f.status, department: f.department, task: f.task, village: f.village, from: f.from, to: f.to, grade: f.grade, ...extra })) {
     if (v !== undefined && v !== '') params.set(k, String(v));
   }
   const s = params.toString();

@@ -1,4 +1,4 @@
-import { STATUS_LABEL, type FindingStatus } from '../findings/finding.model';
+import { STATUS_LABEL, type FindingStatus, type Grade } from '../findings/finding.model';
 import { formatDate, formatTime } from '../findings/messages';
 import { weekdayOf } from '../calendar/zoned-time';
 import { fitWithin, overdueDuration, villageAndSummary } from '../reminders/reminder.messages';
@@ -54,6 +54,8 @@ export interface DigestData {
   /** The work calendar's warning when a year's official holidays are missing. */
   notice: string | null;
   dashboard: string;
+  /** 三色督办: open findings by grade. */
+  grades?: Record<Grade, number>;
 }
 
 const WEEKDAYS = ['周日', '周一', '周二', '周三', '周四', '周五', '周六'];
@@ -87,6 +89,7 @@ export function leadersDigest(data: DigestData, maxBytes: number, dialect: Markd
     `> 未办结 **${data.open}** 件：待分派 ${s.triage}，待签收 ${s.dispatched}，整改中 ${s.accepted}，待销号 ${s.rectified}`,
     `> 超期 ${data.overdueCount > 0 ? warn(`**${data.overdueCount}**`) : '**0**'} 件；累计 ${data.total} 件，已销号 ${s.closed}，已撤销 ${s.cancelled}`,
     `> 按期办结率 **${onTimeRate(data)}**`,
+    ...(data.grades ? [`> 督办等级：红 ${data.grades.red > 0 ? warn(`**${data.grades.red}**`) : '**0**'} 件，黄 **${data.grades.yellow}** 件，绿 **${data.grades.green}** 件`] : []),
   ];
   const tables = [
     ...(data.byUnit.length ? ['', '**各部门**（未办结/超期）', rowsLine(data.byUnit, dialect)] : ['', '各部门均无未办结问题。']),

@@ -1,4 +1,5 @@
 import { missingOfficialNotice } from '../calendar/work-calendar';
+import { countGrades, gradesOfOpen } from '../findings/grade';
 import { createWorkingTimeline } from '../calendar/working-timeline';
 import { addDays, createZonedTime } from '../calendar/zoned-time';
 import type { DomainContext } from '../context';
@@ -112,6 +113,7 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
       .map(([name, list]) => ({ name, count: list.length, overdue: list.filter((f) => f.deadline && f.deadline < now).length, items: list.slice(0, UNIT_DIGEST_CAP).map(item) })),
     notice: missingOfficialNotice(ctx.calendar, now),
     dashboard: ctx.links.dashboard(),
+    grades: countGrades(gradesOfOpen(docs, ctx.directory.org.reminders, ctx.calendar, now).values()),
   };
 }
 

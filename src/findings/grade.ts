@@ -1,6 +1,7 @@
 import type { ReminderSettings } from '../../config/org';
 import type { WorkCalendar } from '../calendar/work-calendar';
 import { createWorkingTimeline, type WorkingTimeline } from '../calendar/working-timeline';
+import type { OpenFinding } from './finding-views';
 import { OPEN_STATUSES, type FindingDoc, type Grade } from './finding.model';
 
 /**
@@ -50,4 +51,23 @@ export function createGrader(s: Pick<ReminderSettings, 'staleDays' | 'progressEv
 /** The grade of one stored finding now (a page, 查询, the API). */
 export function gradeOfFinding(f: StoredForGrade, s: Pick<ReminderSettings, 'staleDays' | 'progressEveryDays'>, calendar: WorkCalendar, now: Date): Grade | null {
   return createGrader(s, calendar, now)(f);
+}
+
+/** The grade of each open finding in the open view (reminders, the digest and the dashboard read it, not the findings). */
+export function gradesOfOpen(open: OpenFinding[], s: Pick<ReminderSettings, 'staleDays' | 'progressEveryDays'>, calendar: WorkCalendar, now: Date): Map<number, Grade> {
+  const timeline = createWorkingTimeline(calendar, new Date(now.getTime() - 30 * 86_400_000), now);
+  const grades = new Map<number, Grade>();
+  for (const f of open) {
+    const progress = f.lastProgressAt ?? null;
+    const lastStepAt = progress && progress > f.enteredAt ? progress : f.enteredAt;
+    const g = gradeOf({ status: f.status, kind: f.kind, deadline: f.deadline, rectifiedAt: f.rectifiedAt, lastStepAt }, s, timeline, now);
+    if (g) grades.set(f.no, g);
+  }
+  return grades;
+}
+
+export function countGrades(grades: Iterable<Grade>): Record<Grade, number> {
+  const counts: Record<Grade, number> = { green: 0, yellow: 0, red: 0 };
+  for (const g of grades) counts[g] += 1;
+  return counts;
 }

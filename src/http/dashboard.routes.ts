@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import type { DomainContext } from '../context';
 import { createWorkingTimeline } from '../calendar/working-timeline';
 import { loadDashboard } from '../dashboard/dashboard.query';
+import { gradesOfOpen } from '../findings/grade';
 import { OVERDUE_STATUSES, parseFindingFilter } from '../dashboard/finding-filter';
 import { AppError } from '../errors';
 import { checkPhoto, evidenceKindFor, evidenceRequiredBeforeClose, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_FINDING, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
@@ -53,7 +54,8 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
     const filter = parseFindingFilter(ctx.query);
     const now = domain.clock.now();
     const started = performance.now();
-    const data = await loadDashboard(domain.findings.model, directory, filter, { now, timeZone, scope: scopeQuery(v) });
+    const grades = gradesOfOpen(await domain.findings.open(), directory.org.reminders, domain.calendar, now);
+    const data = await loadDashboard(domain.findings.model, directory, filter, { now, timeZone, scope: scopeQuery(v), grades });
     ctx.state.log.debug({ ms: Math.round(performance.now() - started), total: data.totals.total }, '进度页已生成');
     sendPage(ctx, dashboardPage({
       town: directory.town,
@@ -71,9 +73,9 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
     }));
   });
 
-  router.get('/ledger.xlsx', (ctx) => {
+  router.get('/ledger.xlsx', async (ctx) => {
     const v = viewerOf(ctx);
-    sendLedger(ctx, domain, { scope: scopeQuery(v), mask: v.kind !== 'admin', timeZone });
+    await sendLedger(ctx, domain, { scope: scopeQuery(v), mask: v.kind !== 'admin', timeZone });
   });
 
   /** As the list marks it (dispatched or accepted past the deadline), with the working days it is late. */

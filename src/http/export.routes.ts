@@ -2,7 +2,10 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
 import type { DomainContext } from '../context';
+import { gradeNumbers } from '../dashboard/dashboard.query';
 import { findingQuery, parseFindingFilter } from '../dashboard/finding-filter';
+import type { Grade } from '../findings/finding.model';
+import { gradesOfOpen } from '../findings/grade';
 import { ledgerDisposition, writeLedger } from '../ledger/ledger.export';
 import { z } from 'zod';
 import { addDays, createZonedTime, validIsoDate } from '../calendar/zoned-time';
@@ -13,10 +16,11 @@ import { bearerMatches, requireAdminToken } from './auth';
 import type { WebAuth } from './viewer';
 
 /** Streams the ledger for these filters into the response; the download starts with the first rows. */
-export function sendLedger(ctx: Context, domain: DomainContext, options: { scope: Record<string, unknown> | null; mask: boolean; timeZone: string }): void {
+export async function sendLedger(ctx: Context, domain: DomainContext, options: { scope: Record<string, unknown> | null; mask: boolean; timeZone: string }): Promise<void> {
   const filter = parseFindingFilter(ctx.query);
   const now = domain.clock.now();
-  const query = findingQuery(filter, { now, timeZone: options.timeZone, scope: options.scope });
+  const grades = filter.grade ? gradesOfOpen(await domain.findings.open(), domain.directory.org.reminders, domain.calendar, now) : new Map<number, Grade>();
+  const query = findingQuery(filter, { now, timeZone: options.timeZone, scope: options.scope, gradeNos: gradeNumbers(grades, filter.grade) });
   const out = new PassThrough();
   ctx.status = 200;
   ctx.type = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';

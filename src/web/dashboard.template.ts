@@ -1,6 +1,6 @@
 import type { CountRow, Counts, DashboardData, FindingRow } from '../dashboard/dashboard.query';
 import { filterQueryString, type FindingFilterParams } from '../dashboard/finding-filter';
-import { STATUS_LABEL, type FindingStatus } from '../findings/finding.model';
+import { GRADE_LABEL, STATUS_LABEL, type FindingStatus, type Grade } from '../findings/finding.model';
 import { formatDate, formatTime, itemLabel, summary } from '../findings/messages';
 import { maskPersonalNumbers } from '../privacy/mask';
 import { html, type SafeHtml } from './html';
@@ -77,6 +77,11 @@ export function dashboardPage(v: DashboardView): string {
     { id: 'overdue', label: '超期未办', value: t.overdue, warn: t.overdue > 0 },
     { id: 'rate', label: '办结率', value: percent(t.rate) },
   ];
+  const grades: { grade: Grade; label: string }[] = [
+    { grade: 'red', label: '红色督办' },
+    { grade: 'yellow', label: '黄色' },
+    { grade: 'green', label: '绿色' },
+  ];
 
   const unreachable = v.unreachable ?? [];
   const body = html`
@@ -88,6 +93,7 @@ ${select('status', '状态', filter.status, STATUS_OPTIONS)}
 ${select('department', '责任单位', filter.department, v.options.units.map((u) => ({ value: u, label: u })))}
 ${select('task', '任务', filter.task, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ value: String(n), label: itemLabel(n, null) })))}
 ${select('village', '村', filter.village, v.options.villages.map((x) => ({ value: x.name, label: `${x.name}（${x.district}）` })))}
+${select('grade', '督办等级', filter.grade, grades.map((g) => ({ value: g.grade, label: GRADE_LABEL[g.grade] })))}
 <div><label for="f-from">发现日期从</label><input type="date" id="f-from" name="from" value="${filter.from ?? ''}"></div>
 <div><label for="f-to">至</label><input type="date" id="f-to" name="to" value="${filter.to ?? ''}"></div>
 <div><button type="submit">筛选</button> <a class="button secondary" href="/dashboard">清除</a></div>
@@ -102,6 +108,10 @@ ${v.scoped ? '' : html`<form method="get" action="/export/report.docx" class="fi
 <section class="card" data-testid="totals"><h2>总体情况</h2><div class="tiles">${tiles.map(
     (x) => html`<div class="tile${x.warn ? ' warn' : ''}" data-tile="${x.id}"><span class="muted small">${x.label}</span><b>${x.value}</b></div>`,
   )}</div></section>
+
+<section class="card" data-testid="grades"><h2>三色督办（未办结）</h2><div class="tiles">${grades.map(
+    (g) => html`<a class="tile grade-${g.grade}${filter.grade === g.grade ? ' selected' : ''}" data-grade="${g.grade}" href="${keep({ grade: filter.grade === g.grade ? undefined : g.grade, page: undefined })}"><span class="muted small">${g.label}</span><b>${data.grades[g.grade]}</b></a>`,
+  )}</div><p class="muted small">红：已超期；黄：一个工作日内到期，或多日无进展；绿：正常推进。</p></section>
 
 <section class="card chart" data-testid="trend"><h2>每日新增与销号</h2>
 <div class="legend"><span><i class="dot-created"></i>新增 ${data.trend.created.reduce((a, b) => a + b, 0)}</span><span><i class="dot-closed"></i>销号 ${data.trend.closed.reduce((a, b) => a + b, 0)}</span></div>
@@ -127,6 +137,6 @@ ${data.list.page < data.list.pages ? html`<a class="button secondary" href="${ke
     title: `${v.town}“回头看”问题整改进度`,
     nonce: v.nonce,
     who: v.who,
-    body: html`${body}<style nonce="${v.nonce}">.warn-banner{border-left:4px solid #c0392b;background:#fdf0ee}.dot-created{background:${SERIES_COLORS.created}}.dot-closed{background:${SERIES_COLORS.closed}}</style>`,
+    body: html`${body}<style nonce="${v.nonce}">.warn-banner{border-left:4px solid #c0392b;background:#fdf0ee}.grade-red{border-left:4px solid #c0392b}.grade-yellow{border-left:4px solid #d4a017}.grade-green{border-left:4px solid #2e8b57}.tile.selected{outline:2px solid #333}.dot-created{background:${SERIES_COLORS.created}}.dot-closed{background:${SERIES_COLORS.closed}}</style>`,
   });
 }

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import JSZip from 'jszip';
+import { collectDigest } from '../../../src/digest/digest.service';
+import { leadersDigest } from '../../../src/digest/digest.messages';
 import { act } from '../../../src/findings/finding.service';
 import { runWeeklyReportJob, weeklyReport } from '../../../src/report/weekly-report';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
@@ -100,5 +102,26 @@ describe('the weekly 通报 and the written 整改报告 (.docx), from a seeded 
     expect(bad.status).to.equal(400);
     expect(await bad.text()).to.contain('开始日期不能晚于结束日期');
     expect((await fetch(`${t.base}/export/report.docx?from=2026-13-01`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).status).to.equal(400);
+  });
+
+  it('shows 三色督办 on the dashboard with counts and a filter, in the ledger filter, and in the digest', async () => {
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    // Nos. 1 and 2 are past their deadlines (红); 4 and 5 wait in triage, moved today or yesterday (绿).
+    const page = await (await fetch(`${t.base}/dashboard`, { headers: admin })).text();
+    const tile = (grade: string): string => new RegExp(`data-grade="${grade}"[^>]*>.*?<b>(\\d+)</b>`).exec(page)?.[1] ?? '';
+    expect([tile('red'), tile('yellow'), tile('green')]).to.deep.equal(['2', '0', '2']);
+    const red = await (await fetch(`${t.base}/dashboard?grade=red`, { headers: admin })).text();
+    const listed = (html: string): string[] => [...(html.split('data-testid="list"')[1] ?? '').matchAll(/href="\/dashboard\/findings\/(\d+)"/g)].map((m) => m[1]!);
+    expect([...new Set(listed(red))].sort()).to.deep.equal(['1', '2']);
+    expect((await fetch(`${t.base}/dashboard?grade=purple`, { headers: admin })).status).to.equal(400);
+
+    const ledger = await fetch(`${t.base}/export/ledger.xlsx?grade=green`, { headers: admin });
+    expect(ledger.status).to.equal(200);
+    const zip = await JSZip.loadAsync(Buffer.from(await ledger.arrayBuffer()));
+    const sheet = await zip.file('xl/worksheets/sheet1.xml')!.async('string');
+    expect((sheet.match(/<row /g) ?? []).length).to.equal(3); // the header, nos. 4 and 5
+
+    const digest = leadersDigest(await collectDigest(t.service.domain, t.clock.now()), 4096, 'robot');
+    expect(digest).to.contain('督办等级：红 <font color="warning">**2**</font> 件，黄 **0** 件，绿 **2** 件');
   });
 });
