@@ -166,6 +166,8 @@ export function createOutbox(deps: OutboxDeps): Outbox {
   // goes through, everything that waited follows in order.
   const blocked = new Map<string, { probeAt: number; errcode: number }>();
   let faultsReadAt = -Infinity;
+  /** Members recorded as unreachable: a later message that reaches one clears the record. */
+  const unreachable = new Set<string>();
   const blockOf = (channel: string) => blocked.get(channel) ?? blocked.get(familyOf(channel));
   const isBlocked = (channel: string, nowMs: number): boolean => {
     const b = blockOf(channel);
@@ -179,6 +181,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     for (const f of await deps.health.faults()) {
       if (!blocked.has(f.scope)) blocked.set(f.scope, { probeAt: now.getTime() + PROBE_MS, errcode: f.errcode });
     }
+    for (const u of await deps.health.unreachables()) unreachable.add(u.userid);
   }
 
   async function refused(doc: OutboxDoc, errcode: number, now: Date): Promise<void> {
@@ -280,6 +283,7 @@ export function createOutbox(deps: OutboxDeps): Outbox {
         .exec();
       if (blocked.size > 0) await accepted(doc.channel);
       if (unreached.length > 0) await reportUnreached(unreached, doc.destination, now);
+      if (unreachable.size > 0) await reachedAgain(membersOf(doc).filter((u) => !unreached.some((m) => m.userid === u)));
       if (result?.responseCode) {
         for (const listener of sentListeners) {
           await listener(doc, result).catch((err: unknown) => deps.logger.error({ err, label: doc.label }, '消息已发送，但记录发送结果失败'));
@@ -323,10 +327,21 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     }
   }
 
+  async function reachedAgain(users: string[]): Promise<void> {
+    for (const user of users) {
+      if (!unreachable.delete(user)) continue;
+      await deps.health?.reachable(user);
+      deps.logger.info({ userid: user }, '成员又能收到应用消息了');
+    }
+  }
+
   /** Members reported once each (across instances), to the people who can act on it. */
   async function reportUnreached(members: UnreachedMember[], destination: Destination, now: Date): Promise<void> {
     const news: UnreachedMember[] = [];
-    for (const m of members) if (!deps.health || (await deps.health.unreachable(m.userid, m.why, now))) news.push(m);
+    for (const m of members) {
+      unreachable.add(m.userid);
+      if (!deps.health || (await deps.health.unreachable(m.userid, m.why, now))) news.push(m);
+    }
     if (news.length === 0) return;
     deps.logger.warn({ members: news }, '部分成员收不到应用消息（可见范围或账号许可），其他人已收到');
     await deps.onUnreached?.(news, destination).catch((err: unknown) => deps.logger.error({ err }, '未送达成员的提醒未能发出'));

@@ -37,6 +37,8 @@ export interface WeComHealth {
   /** Records that a member could not be reached; true the first time (they are reported once). */
   unreachable(userid: string, why: UnreachableWhy, now: Date): Promise<boolean>;
   unreachables(): Promise<Unreachable[]>;
+  /** A message reached the member after all (the admin fixed the visible range or the licence). */
+  reachable(userid: string): Promise<void>;
   /** One line for /healthz and the dashboard's banner; null when nothing is wrong. */
   degraded(): Promise<string | null>;
 }
@@ -77,6 +79,9 @@ export function createWeComHealth(connection: Connection): WeComHealth {
     unreachable: (userid, why, now) => insertOnce({ _id: `unreachable:${userid}:${why}`, unreachable: { userid, why, since: now } }),
     async unreachables() {
       return (await all()).flatMap((d) => (d.unreachable ? [d.unreachable] : [])).sort((a, b) => a.since.getTime() - b.since.getTime());
+    },
+    async reachable(userid) {
+      await collection.deleteMany({ _id: { $in: (['invisible', 'unlicensed'] as const).map((why) => `unreachable:${userid}:${why}`) } });
     },
     async degraded() {
       const list = await faults();

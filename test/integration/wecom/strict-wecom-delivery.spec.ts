@@ -105,6 +105,14 @@ describe('the bot against the strict WeCom', function () {
       expect(await t.service.outbox.list({ status: 'failed' })).to.have.length(0);
       const page = await (await t.api('/dashboard')).text();
       expect(page).to.contain('收不到应用消息的成员').and.contain('冯磊');
+
+      // The admin widens the visible range: the next message reaches him, and the list forgets him.
+      t.wecom.setVisible('everyone');
+      await t.service.outbox.enqueue({ dedupeKey: 'after-fix', destination: { kind: 'app', users: ['zhengkai', 'fenglei'] }, message: { type: 'text', content: '可见范围已调整' } });
+      await t.settle();
+      await deliver(t);
+      expect(t.wecom.toUser('fenglei').map((r) => r.content)).to.include('可见范围已调整');
+      expect(await (await t.api('/dashboard')).text()).not.to.contain('收不到应用消息的成员');
     });
   }
 
