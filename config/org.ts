@@ -99,6 +99,17 @@ const reminderSchema = z
   .prefault({});
 
 /** `textOnly`: this person reads WeCom on 微工作台 (inside WeChat): plain text, no cards or markdown. */
+/** How many messages a unit's group gets: new findings collected per window, a ceiling per day. */
+const dispatchSchema = z
+  .object({
+    /** New findings for a unit within this many minutes go to its group in one 【交办】 message (0: each at once). */
+    collectMinutes: z.number().int().min(0).max(240).default(10),
+    /** Messages a unit's group gets a day; past it, what would go waits for the next collection. */
+    groupDailyLimit: z.number().int().positive().default(20),
+  })
+  .strict()
+  .prefault({});
+
 const personSchema = z.object({ userid, name: z.string().trim().min(1), textOnly: z.boolean().optional() }).strict();
 
 export const orgSchema = z
@@ -114,6 +125,7 @@ export const orgSchema = z
     departments: z.array(departmentSchema).min(1, '至少需要一个部门 / at least one department'),
     districts: z.array(districtSchema).default([]),
     reminders: reminderSchema,
+    dispatch: dispatchSchema,
     evidence: evidenceSchema,
     /** The weekly 通报 to the leaders: on the last working day of each week, at this time. */
     weeklyReport: z

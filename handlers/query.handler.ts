@@ -1,3 +1,4 @@
+import { groupCountsLine, groupCountsToday } from '../src/dispatch/group-messages';
 import type { OpenFinding } from '../src/findings/finding-views';
 import { STATUS_LABEL, STATUSES, type FindingStatus } from '../src/findings/finding.model';
 import { findingDetail, formatDate, helpText, summary } from '../src/findings/messages';
@@ -57,6 +58,8 @@ export async function handleStats(ctx: HandlerContext): Promise<void> {
     .map((u) => [u.name, open.filter((f) => f.departments.includes(u.name)).length] as const)
     .filter(([, c]) => c > 0);
   if (busy.length) lines.push(`未办结：${busy.map(([n, c]) => `${n} ${c}`).join('，')}`);
+  const groups = await groupCountsToday(ctx, now);
+  if (groups.length) lines.push(`今日各群消息：${groupCountsLine(groups)}`);
   lines.push(`详情：${ctx.links.dashboard()}`);
   await ctx.reply(lines.join('\n'));
 }

@@ -5,6 +5,7 @@ import type { EvidenceRepository } from './evidence/evidence.repository';
 import type { BatchSetting } from './findings/batch.setting';
 import type { CardRegistry } from './findings/finding-cards';
 import type { FindingRepository } from './findings/finding.repository';
+import type { GroupWaitingStore } from './dispatch/group-messages';
 import type { HouseholdRepository } from './households/household.repository';
 import type { Housekeeping } from './housekeeping/housekeeping.service';
 import type { Logger } from './logger';
@@ -26,6 +27,8 @@ export interface DomainContext {
   findings: FindingRepository;
   claims: ClaimRepository;
   outbox: Outbox;
+  /** What waits for a unit group's next collection (new findings; anything past the group's daily ceiling). */
+  groupWaiting: GroupWaitingStore;
   router: ReturnType<typeof createRouter>;
   corrections: ReturnType<typeof createCorrectionRepository>;
   calendar: WorkCalendar;

@@ -10,6 +10,8 @@ import { digestJob } from '../jobs/digest.job';
 import { housekeepingJob } from '../jobs/housekeeping.job';
 import { remindersJob } from '../jobs/reminders.job';
 import { weeklyReportJob } from '../jobs/weekly-report.job';
+import { groupCollectJob } from '../jobs/group-collect.job';
+import { createGroupWaitingStore } from './dispatch/group-messages';
 import { createWorkCalendar, DEFAULT_CALENDAR_OVERRIDES, loadCalendarOverrides } from './calendar/work-calendar';
 import { systemClock, type Clock } from './clock';
 import { createLinks, type DomainContext } from './context';
@@ -165,7 +167,7 @@ export function createService(options: ServiceOptions): Service {
       handle = app.callback();
 
       if (options.schedule !== false) {
-        scheduler = startScheduler([remindersJob, digestJob, weeklyReportJob, housekeepingJob], domain, {
+        scheduler = startScheduler([remindersJob, digestJob, weeklyReportJob, housekeepingJob, groupCollectJob], domain, {
           clock,
           logger,
           timeZone: config.timeZone,
@@ -272,6 +274,7 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     findings: createFindingRepository(connection, claims, clock),
     claims,
     outbox,
+    groupWaiting: createGroupWaitingStore(connection),
     router: createRouter(org),
     corrections: createCorrectionRepository(connection),
     calendar,

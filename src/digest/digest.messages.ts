@@ -3,6 +3,7 @@ import { formatDate, formatTime } from '../findings/messages';
 import { weekdayOf } from '../calendar/zoned-time';
 import { fitWithin, overdueDuration, villageAndSummary } from '../reminders/reminder.messages';
 import { inertText, type MarkdownDialect } from '../wecom/markup';
+import { groupCountsLine, type GroupCount } from '../dispatch/group-messages';
 
 /** The words of the daily digests: the leaders' overview and each unit's own list. */
 
@@ -53,6 +54,8 @@ export interface DigestData {
   units: { name: string; count: number; overdue: number; items: DigestItem[] }[];
   /** The work calendar's warning when a year's official holidays are missing. */
   notice: string | null;
+  /** Messages each unit's group got today, and whether it reached its daily ceiling. */
+  groups: GroupCount[];
   dashboard: string;
   /** 三色督办: open findings by grade. */
   grades?: Record<Grade, number>;
@@ -79,6 +82,16 @@ function rowsLine(rows: CountRow[], dialect: MarkdownDialect): string {
   return rows.map((r) => `${inertText(r.name, dialect)} ${r.open}/${r.overdue > 0 ? warn(String(r.overdue)) : '0'}`).join('，');
 }
 
+/** Messages per unit group today, and the groups that reached their daily ceiling (their messages waited for a collection). */
+function groupsLines(groups: GroupCount[], dialect: MarkdownDialect): string[] {
+  if (groups.length === 0) return [];
+  const hit = groups.filter((g) => g.limitHit).map((g) => inertText(g.unit, dialect));
+  return [
+    `**各群今日消息**：${inertText(groupCountsLine(groups), dialect)}`,
+    ...(hit.length ? [`> ${warn(`达到每日消息上限：${hit.join('、')}`)}（之后的消息合并到下一次汇总发送）`] : []),
+  ];
+}
+
 /** The leaders' digest, within `maxBytes` (the overdue list is shortened first); names and reports inert in `dialect`. */
 export function leadersDigest(data: DigestData, maxBytes: number, dialect: MarkdownDialect): string {
   const inert = (s: string): string => inertText(s, dialect);
@@ -94,6 +107,7 @@ export function leadersDigest(data: DigestData, maxBytes: number, dialect: Markd
   const tables = [
     ...(data.byUnit.length ? ['', '**各部门**（未办结/超期）', rowsLine(data.byUnit, dialect)] : ['', '各部门均无未办结问题。']),
     ...(data.byDistrict.length ? ['**各管区**（未办结/超期）', rowsLine(data.byDistrict, dialect)] : []),
+    ...groupsLines(data.groups, dialect),
   ];
   const notice = data.notice ? ['', `> 注意：${data.notice}`] : [];
   return fitWithin(maxBytes, data.overdue.length, (n) => {

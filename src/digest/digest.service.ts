@@ -3,6 +3,7 @@ import { countGrades, gradesOfOpen } from '../findings/grade';
 import { createWorkingTimeline } from '../calendar/working-timeline';
 import { addDays, createZonedTime } from '../calendar/zoned-time';
 import type { DomainContext } from '../context';
+import { groupCountsToday, sendToGroup } from '../dispatch/group-messages';
 import type { OpenFinding } from '../findings/finding-views';
 import { STATUSES, type FindingStatus } from '../findings/finding.model';
 import { leadersRecipient, unitRecipient, type Recipient } from '../reminders/recipients';
@@ -114,6 +115,7 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
     notice: missingOfficialNotice(ctx.calendar, now),
     dashboard: ctx.links.dashboard(),
     grades: countGrades(gradesOfOpen(docs, ctx.directory.org.reminders, ctx.calendar, now).values()),
+    groups: await groupCountsToday(ctx, now),
   };
 }
 
@@ -139,12 +141,9 @@ export function digestMessages(ctx: DomainContext, data: DigestData, keyPrefix: 
 
 async function enqueueAll(ctx: DomainContext, planned: { recipient: Recipient; message: DigestMessage }[]): Promise<DigestMessage[]> {
   for (const { recipient, message } of planned) {
-    await ctx.outbox.enqueue({
-      dedupeKey: message.dedupeKey,
-      destination: recipient.destination,
-      message: { type: 'markdown', content: message.content, mentions: [] },
-      label: `digest ${recipient.name}`,
-    });
+    const label = `digest ${recipient.name}`;
+    if (recipient.unit) await sendToGroup(ctx, recipient.unit, { dedupeKey: message.dedupeKey, content: message.content, label });
+    else await ctx.outbox.enqueue({ dedupeKey: message.dedupeKey, destination: recipient.destination, message: { type: 'markdown', content: message.content, mentions: [] }, label });
   }
   return planned.map((p) => p.message);
 }

@@ -1,11 +1,13 @@
 import { findItem, isDistrictTask, isTaskNo, type TaskNo } from '../../config/division-table';
-import type { Target } from '../../config/org';
 import type { DomainContext } from '../context';
+import { dispatchToGroup, sendToGroup } from '../dispatch/group-messages';
+import type { MarkdownDialect } from '../wecom/markup';
+
+export { unitDestination } from '../dispatch/group-messages';
 import { AppError } from '../errors';
 import { evidenceRequiredBeforeClose, missingEvidence } from '../evidence/evidence.policy';
 import type { Destination, OutboundMessageInput } from '../outbox/outbox.model';
 import type { LearnedCorrection, RouteResult } from '../routing/router';
-import { markupOf, type MarkdownDialect } from '../wecom/markup';
 import { isStale } from './finding-cards';
 import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
 import type { Household } from '../households/household.repository';
@@ -64,12 +66,6 @@ export interface ReportOutcome {
 
 export const MAX_REPORT_CHARS = 2000;
 
-export function unitDestination(target: Target): Destination {
-  if ('webhook' in target) return { kind: 'webhook', key: target.webhook };
-  if ('chatid' in target) return { kind: 'appchat', chatid: target.chatid };
-  return { kind: 'app', users: target.users };
-}
-
 function personDestination(ctx: DomainContext, userid: string, replyTo?: ReplyTo | null): Destination | null {
   if (replyTo?.kind === 'bot_response') return { kind: 'bot_response', url: replyTo.url };
   if (replyTo?.kind === 'bot_chat') return { kind: 'bot_chat', to: replyTo.to };
@@ -91,18 +87,12 @@ export async function tell(
   await ctx.outbox.enqueue({ dedupeKey, destination, message, label: dedupeKey.split(':').slice(0, 2).join(' ') });
 }
 
-/** A markdown message to a unit's group; `content` is given the dialect its destination reads, for what people wrote in it. */
+/**
+ * A markdown message of its own to a unit's group (not a new finding: those are collected), at
+ * once; past the group's daily ceiling it waits for the next collection. See sendToGroup.
+ */
 export async function tellUnit(ctx: DomainContext, unitName: string, dedupeKey: string, content: (dialect: MarkdownDialect) => string, mentionMembers: boolean): Promise<void> {
-  const unit = ctx.directory.unit(unitName);
-  if (!unit) {
-    ctx.logger.warn({ unit: unitName }, '组织文件中没有该单位，消息未发送');
-    return;
-  }
-  const destination = unitDestination(unit.target);
-  const mentions = mentionMembers && destination.kind === 'webhook' ? unit.members : [];
-  const markdown = content(markupOf(destination.kind, 'markdown'));
-  const body = mentions.length ? `${markdown}\n${mentions.map((m) => `<@${m}>`).join(' ')}` : markdown;
-  await ctx.outbox.enqueue({ dedupeKey, destination, message: { type: 'markdown', content: body, mentions }, label: dedupeKey.split(':').slice(0, 2).join(' ') });
+  await sendToGroup(ctx, unitName, { dedupeKey, content, mentionMembers });
 }
 
 function routeFields(ctx: DomainContext, route: Pick<RouteResult, 'task' | 'item' | 'departments' | 'village' | 'district' | 'cadre'>, now: Date) {
@@ -282,7 +272,7 @@ async function announceDispatch(ctx: DomainContext, f: Finding): Promise<void> {
   const key = `dispatch:${f.no}:v${f.version}`;
   for (const [i, unit] of f.departments.entries()) {
     const role = i === 0 ? 'lead' : 'assist';
-    await tellUnit(ctx, unit, `${key}:${unit}`, (dialect) => text.dispatchMarkdown(f, unit, role, ctx.directory, { finding: ctx.links.finding(f.no) }, dialect), role === 'lead');
+    await dispatchToGroup(ctx, f, unit, role, `${key}:${unit}`, (dialect) => text.dispatchMarkdown(f, unit, role, ctx.directory, { finding: ctx.links.finding(f.no) }, dialect));
   }
   const districtTask = f.task !== null && isDistrictTask(f.task);
   const cadre = districtTask ? f.cadre : null;
@@ -470,7 +460,10 @@ async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, 
     case 'close':
     case 'reject':
     case 'cancel':
-      if (before.departments[0]) await tellUnit(ctx, before.departments[0], `${key}:${before.departments[0]}`, (dialect) => text.groupStatusNotice(f, action, actor, note, ctx.directory, dialect), action === 'reject');
+      if (before.departments[0]) {
+        const unit = before.departments[0];
+        await sendToGroup(ctx, unit, { dedupeKey: `${key}:${unit}`, content: (dialect) => text.groupStatusNotice(f, action, actor, note, ctx.directory, dialect), mentionMembers: action === 'reject' });
+      }
       if (action === 'cancel' && f.reporter !== actor) {
         await tell(ctx, f.reporter, `${key}:reporter`, { type: 'text', content: `您报告的第 ${f.no} 号问题已被 ${ctx.directory.displayName(actor)} 撤销。` }, f.replyTo as ReplyTo | null);
       }
@@ -492,7 +485,7 @@ async function notifyAfter(ctx: DomainContext, action: Action, before: Finding, 
       const ext = before.extension!;
       const unit = before.departments[0];
       const decided = (dialect: MarkdownDialect | null) => text.extensionDecision(f, ext, action === 'approveExtension', actor, note, ctx.directory, dialect);
-      if (unit) await tellUnit(ctx, unit, `${key}:${unit}`, decided, false);
+      if (unit) await sendToGroup(ctx, unit, { dedupeKey: `${key}:${unit}`, content: decided });
       if (!unit || !ctx.directory.unit(unit)?.members.includes(ext.by)) await tell(ctx, ext.by, `${key}:requester`, { type: 'text', content: decided(null) });
       break;
     }
@@ -543,7 +536,7 @@ export async function reroute(ctx: DomainContext, no: number, choice: string, ac
     await ctx.corrections.record({ text: f.text, task: route.task, item: route.item ?? '', findingNo: no, by: actor, at: now });
   }
   if (f.departments[0] && f.departments[0] !== updated.departments[0] && f.status !== 'triage') {
-    await tellUnit(ctx, f.departments[0], `reroute:${no}:v${updated.version}:${f.departments[0]}`, () => `第 ${no} 号问题已改派给 ${updated.departments.join('、')}，本单位无需再办理。`, false);
+    await sendToGroup(ctx, f.departments[0], { dedupeKey: `reroute:${no}:v${updated.version}:${f.departments[0]}`, content: `第 ${no} 号问题已改派给 ${updated.departments.join('、')}，本单位无需再办理。` });
   }
   await announceDispatch(ctx, updated);
   if (updated.reporter !== actor) {

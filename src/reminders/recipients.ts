@@ -1,6 +1,6 @@
 import { isDistrictTask, isTaskNo } from '../../config/division-table';
 import type { DomainContext } from '../context';
-import { unitDestination } from '../findings/finding.service';
+import { unitDestination } from '../dispatch/group-messages';
 import type { Destination } from '../outbox/outbox.model';
 import { APP_MARKDOWN_MAX_BYTES, APP_TEXT_MAX_BYTES, ROBOT_MARKDOWN_MAX_BYTES } from '../wecom/limits';
 
@@ -11,6 +11,8 @@ export interface Recipient {
   /** How messages name it ("农业服务站", "朱霞"). */
   name: string;
   destination: Destination;
+  /** A unit's group: its messages count toward the group's daily ceiling (and wait past it). */
+  unit?: string;
   /** Group robots only: people @-mentioned under the message. */
   mentions: string[];
   /** Personal messages are plain text; groups get markdown. */
@@ -42,7 +44,7 @@ export function unitRecipient(ctx: DomainContext, unitName: string, village: str
   const destination = unitDestination(unit.target);
   const cadre = unit.kind === 'district' && village ? ctx.directory.village(village)?.cadre : null;
   const mentions = destination.kind === 'webhook' ? [...new Set([...unit.members, ...(cadre ? [cadre] : [])])] : [];
-  return { key: `unit:${unit.name}`, name: unit.name, destination, mentions, format: 'markdown', maxBytes: maxBytes(destination, 'markdown') };
+  return { key: `unit:${unit.name}`, name: unit.name, unit: unit.name, destination, mentions, format: 'markdown', maxBytes: maxBytes(destination, 'markdown') };
 }
 
 /** One person through the self-built app; null when the bot cannot write to people. */

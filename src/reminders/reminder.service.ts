@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isDistrictTask, isTaskNo } from '../../config/division-table';
 import { createWorkingTimeline, type WorkingTimeline } from '../calendar/working-timeline';
 import type { DomainContext } from '../context';
+import { sendToGroup } from '../dispatch/group-messages';
 import type { OpenFinding } from '../findings/finding-views';
 import { markupOf } from '../wecom/markup';
 import { leadersRecipient, personRecipient, responsibleRecipient, unitRecipient, type Recipient } from './recipients';
@@ -123,12 +124,8 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
     const content = composeReminder(sections, { markdown, dashboard: ctx.links.dashboard(), mentions: act.length ? to.mentions : [], maxBytes: to.maxBytes });
     const keys = [...act.map((p) => slotKey(p.due)), ...escalated.map((p) => escalationKey(p.due))].sort();
     const dedupeKey = `remind:${to.key}:${createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 24)}`;
-    await ctx.outbox.enqueue({
-      dedupeKey,
-      destination: to.destination,
-      message: { type: to.format, content, mentions: to.mentions },
-      label: `remind ${to.name}`,
-    });
+    if (to.unit) await sendToGroup(ctx, to.unit, { dedupeKey, content, label: `remind ${to.name}` });
+    else await ctx.outbox.enqueue({ dedupeKey, destination: to.destination, message: { type: to.format, content, mentions: to.mentions }, label: `remind ${to.name}` });
     result.messages.push({ to: to.key, findings: act.map((p) => p.finding.no), escalated: escalated.map((p) => p.finding.no), dedupeKey, content });
   }
   ctx.logger.info({ messages: result.messages.length, scanned: result.scanned }, '提醒已排队');

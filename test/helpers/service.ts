@@ -41,11 +41,22 @@ export interface TestServiceOptions {
   /** Share a clock (several instances). */
   clock?: FixedClock;
   logger?: Logger;
+  /**
+   * dispatch.collectMinutes for this run: 0 (each finding's message at once) unless a spec is
+   * about the collection, so that specs about other things see one message per finding. The
+   * group's daily ceiling likewise stays out of their way unless the spec is about it.
+   */
+  collectMinutes?: number;
+  groupDailyLimit?: number;
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const clock = options.clock ?? new FixedClock(options.now ?? '2026-12-01T09:00:00+08:00');
-  const org = options.org ?? loadOrgConfig('config/org.example.yaml');
+  const given = options.org ?? loadOrgConfig('config/org.example.yaml');
+  const org: OrgConfig = {
+    ...given,
+    dispatch: { collectMinutes: options.collectMinutes ?? 0, groupDailyLimit: options.groupDailyLimit ?? (options.collectMinutes === undefined ? 10_000 : given.dispatch.groupDailyLimit) },
+  };
   const wecom = options.wecom ?? (await startFakeWeCom({ clock }));
   if (!options.wecom) createOrgChats(wecom, org);
   const config = loadConfig({

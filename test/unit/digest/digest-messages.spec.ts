@@ -35,11 +35,31 @@ function data(over: Partial<DigestData> = {}): DigestData {
     units: [{ name: '农业服务站', count: 60, overdue: 30, items: Array.from({ length: 10 }, (_, i) => item(i + 1)) }],
     notice: '2027 年的国务院办公厅节假日安排尚未录入日历……',
     dashboard: 'https://bot.example.gov.cn/dashboard',
+    groups: [
+      { unit: '民政办', sent: 21, limitHit: true },
+      { unit: '扶贫办', sent: 4, limitHit: false },
+    ],
     ...over,
   };
 }
 
 describe('digest messages', () => {
+  it('shows the messages each group got today and names the groups that hit the ceiling', () => {
+    const text = leadersDigest(data(), ROBOT_MARKDOWN_MAX_BYTES, 'robot');
+    expect(text).to.contain('**各群今日消息**：民政办 21（达上限），扶贫办 4');
+    expect(text).to.match(/达到每日消息上限：民政办</);
+    expect(leadersDigest(data({ groups: [] }), ROBOT_MARKDOWN_MAX_BYTES, 'robot')).not.to.contain('各群今日消息');
+  });
+
+  it('shows a report\'s markup as inert text in the digests', () => {
+    const hostile = { ...item(1), village: '<@all>', text: '**【督办】**[点这里](http://evil.example)' };
+    const d = data({ overdue: [hostile], overdueCount: 1, units: [{ name: '农业服务站', count: 1, overdue: 1, items: [hostile] }] });
+    for (const text of [leadersDigest(d, ROBOT_MARKDOWN_MAX_BYTES, 'robot'), unitDigest(d, d.units[0]!, 2048, 'app')]) {
+      expect(text).not.to.match(/<@all>|\*\*【督办】|\]\(http:\/\/evil/);
+      expect(text.normalize('NFKC')).to.contain('<@all> **【督办】**[点');
+    }
+  });
+
   it('keeps the leaders\' digest within a robot\'s 4096 bytes by listing fewer overdue findings', () => {
     const text = leadersDigest(data(), ROBOT_MARKDOWN_MAX_BYTES, 'robot');
     expect(utf8ByteLength(text)).to.be.at.most(ROBOT_MARKDOWN_MAX_BYTES);
