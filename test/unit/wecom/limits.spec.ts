@@ -1,6 +1,11 @@
 import { expect } from 'chai';
+import { classifyErrcode, configurationAdvice, isAppWide } from '../../../src/wecom/errcodes';
 import {
   APP_TEXT_MAX_BYTES,
+  markdownToText,
+  safeTaskId,
+  TASK_ID_MAX_BYTES,
+  toMarkdownV2,
   ROBOT_MARKDOWN_MAX_BYTES,
   TRUNCATION_NOTICE,
   truncateMarkdown,
@@ -67,5 +72,38 @@ describe('WeCom size limits (src/wecom/limits.ts)', () => {
     const started = performance.now();
     truncateText('长'.repeat(2_000_000), 4096);
     expect(performance.now() - started).to.be.below(200);
+  });
+});
+
+describe('WeCom rules for task_id and the dialects (src/wecom/limits.ts)', () => {
+  it('makes a task_id of 0-9a-zA-Z_-@ only, at most 128 bytes', () => {
+    expect(safeTaskId('Ab3x-f12v3route')).to.equal('Ab3x-f12v3route');
+    expect(safeTaskId('a b/c.d@e_f-第')).to.equal('a_b_c_d@e_f-_');
+    const long = safeTaskId('x'.repeat(300));
+    expect(long).to.have.length(TASK_ID_MAX_BYTES);
+    expect(utf8ByteLength(long)).to.equal(128);
+  });
+
+  it('reads app markdown as plain text for 微工作台: no bold, quotes, colour tags or link syntax, nothing lost', () => {
+    const md = '**【交办】第 7 号问题**\n> 整改时限：<font color="warning">12月8日</font>\n\n东岭村王某某家\n[查看详情](https://bot.example.gov.cn/dashboard/findings/7)';
+    expect(markdownToText(md)).to.equal('【交办】第 7 号问题\n整改时限：12月8日\n\n东岭村王某某家\n查看详情：https://bot.example.gov.cn/dashboard/findings/7');
+  });
+
+  it("drops <font> colours for the smart bot's markdown_v2 and keeps the rest", () => {
+    expect(toMarkdownV2('**第 7 号** 时限 <font color="warning">12月8日</font>\n> 归类')).to.equal('**第 7 号** 时限 12月8日\n> 归类');
+  });
+});
+
+describe('what each WeCom errcode means for a message (src/wecom/errcodes.ts)', () => {
+  it('sorts the codes the bot meets into their kinds, and says in Chinese what the admin must fix', () => {
+    expect([-1, 45009, 45033].map(classifyErrcode)).to.deep.equal(['transient', 'transient', 'transient']);
+    expect([60020, 48002, 40001, 40013, 40056, 41001, 60011, 86008, 301002].map(classifyErrcode)).to.deep.equal(Array(9).fill('configuration'));
+    expect([45002, 42014, 43012].map(classifyErrcode)).to.deep.equal(['content', 'content', 'content']);
+    expect([82001, 81013].map(classifyErrcode)).to.deep.equal(['recipient', 'recipient']);
+    expect(classifyErrcode(60140)).to.equal('final');
+    expect(configurationAdvice(60020)).to.contain('企业可信IP');
+    expect(configurationAdvice(86008)).to.contain('cli groups create');
+    expect(isAppWide(60020)).to.equal(true);
+    expect(isAppWide(86008)).to.equal(false);
   });
 });
