@@ -37,7 +37,8 @@ export interface DashboardData {
   byDistrict: CountRow[];
   byTask: CountRow[];
   overdue: { total: number; items: FindingRow[] };
-  trend: { days: string[]; created: number[]; closed: number[] };
+  /** Per day of the window: new, closed, and the open stock (存量) at the day's end. */
+  trend: { days: string[]; created: number[]; closed: number[]; open: number[] };
   /** 三色督办: the open findings shown, by grade. */
   grades: Record<Grade, number>;
   list: { items: FindingRow[]; page: number; pages: number; total: number };
@@ -83,12 +84,15 @@ export async function loadDashboard(
   const trendBase = findingQuery(f, { now, timeZone, scope, omit: ['status', 'dates'] });
   const page = f.page ?? 1;
 
-  const [groups, overdueGroups, overdueItems, createdDates, closedDates, items, openNos] = await Promise.all([
+  const [groups, overdueGroups, overdueItems, createdDates, closedDates, openBefore, cancelledDates, items, openNos] = await Promise.all([
     model.aggregate<{ _id: GroupKey; n: number }>([{ $match: q }, { $group: { _id: { d: '$departments', di: '$district', t: '$task', s: '$status' }, n: { $sum: 1 } } }]).exec(),
     model.aggregate<{ _id: GroupKey; n: number }>([{ $match: overdueQ }, { $group: { _id: { d: '$departments', di: '$district', t: '$task' }, n: { $sum: 1 } } }]).exec(),
     model.find(overdueQ, ROW_FIELDS).sort({ deadline: 1, no: 1 }).limit(OVERDUE_SHOWN).lean<FindingRow[]>().exec(),
     model.find({ $and: [trendBase, { createdAt: { $gte: window.start, $lt: window.end } }] }, { _id: 0, createdAt: 1 }).lean<{ createdAt: Date }[]>().exec(),
     model.find({ $and: [trendBase, { status: 'closed', closedAt: { $gte: window.start, $lt: window.end } }] }, { _id: 0, closedAt: 1 }).lean<{ closedAt: Date }[]>().exec(),
+    // The stock: open when the window starts, then each day's new less its closed and cancelled.
+    model.countDocuments({ $and: [trendBase, { createdAt: { $lt: window.start } }, { $or: [{ closedAt: null }, { closedAt: { $gte: window.start } }] }, { $or: [{ cancelledAt: null }, { cancelledAt: { $gte: window.start } }] }] }).exec(),
+    model.find({ $and: [trendBase, { status: 'cancelled', cancelledAt: { $gte: window.start, $lt: window.end } }] }, { _id: 0, cancelledAt: 1 }).lean<{ cancelledAt: Date }[]>().exec(),
     model.find(q, ROW_FIELDS).sort({ no: -1 }).skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE).lean<FindingRow[]>().exec(),
     model.find({ $and: [q, { status: { $in: OPEN_STATUSES } }] }, { _id: 0, no: 1 }).lean<{ no: number }[]>().exec(),
   ]);
@@ -130,7 +134,7 @@ export async function loadDashboard(
     byDistrict: rows(districts, districtOrder, (k) => k, (k) => k !== NO_DISTRICT),
     byTask: rows(tasks, taskOrder, (k) => (TASK_NAMES[Number(k)] ? `任务${k} ${TASK_NAMES[Number(k)]}` : k), (k) => k !== NO_TASK),
     overdue: { total: totals.overdue, items: overdueItems },
-    trend: countByDay(window, createdDates.map((d) => d.createdAt), closedDates.map((d) => d.closedAt), timeZone),
+    trend: countByDay(window, createdDates.map((d) => d.createdAt), closedDates.map((d) => d.closedAt), cancelledDates.map((d) => d.cancelledAt), openBefore, timeZone),
     grades: countGrades(openNos.flatMap((r) => options.grades.get(r.no) ?? [])),
     list: { items, page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total },
   };
@@ -163,7 +167,7 @@ function trendWindow(f: FindingFilterParams, now: Date, timeZone: string): Windo
   return { first, last, start: zone.at(first, '00:00'), end: zone.at(addDays(last, 1), '00:00') };
 }
 
-function countByDay(w: Window, created: Date[], closed: Date[], timeZone: string): DashboardData['trend'] {
+function countByDay(w: Window, created: Date[], closed: Date[], cancelled: Date[], openBefore: number, timeZone: string): DashboardData['trend'] {
   const zone = createZonedTime(timeZone);
   const days: string[] = [];
   for (let d = w.first; d <= w.last; d = addDays(d, 1)) days.push(d);
@@ -189,5 +193,10 @@ function countByDay(w: Window, created: Date[], closed: Date[], timeZone: string
     }
     return out;
   };
-  return { days, created: tally(created), closed: tally(closed) };
+  const made = tally(created);
+  const done = tally(closed);
+  const dropped = tally(cancelled);
+  let stock = openBefore;
+  const open = days.map((_, i) => (stock += made[i]! - done[i]! - dropped[i]!));
+  return { days, created: made, closed: done, open };
 }

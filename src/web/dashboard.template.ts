@@ -29,6 +29,12 @@ const STATUS_OPTIONS: { value: string; label: string }[] = [
   ...(Object.entries(STATUS_LABEL) as [FindingStatus, string][]).map(([value, label]) => ({ value, label })),
 ];
 
+/** "11月2日至12月1日（30 天）": the days the chart covers. */
+function trendWindowText(days: string[]): string {
+  const md = (iso: string): string => `${Number(iso.slice(5, 7))}月${Number(iso.slice(8, 10))}日`;
+  return days.length ? `${md(days[0]!)}至${md(days.at(-1)!)}（${days.length} 天）` : '';
+}
+
 const percent = (rate: number | null): string => (rate === null ? '—' : `${(rate * 100).toFixed(1)}%`);
 const openCount = (c: Counts): number => c.byStatus.triage + c.byStatus.dispatched + c.byStatus.accepted + c.byStatus.rectified;
 
@@ -55,7 +61,7 @@ function findingRows(items: FindingRow[], now: Date): SafeHtml {
   return html`${items.map((f) => {
     const late = f.deadline && new Date(f.deadline) < now && (f.status === 'dispatched' || f.status === 'accepted');
     return html`<tr><td class="num"><a href="/dashboard/findings/${f.no}">${f.no}</a></td><td>${statusBadge(f.status)}${late ? html` <span class="badge overdue">超期</span>` : ''}${f.urgency === 'urgent' ? html` <span class="badge urgent">紧急</span>` : ''}</td>
-<td>${f.village ?? '—'}</td><td><a href="/dashboard/findings/${f.no}">${maskPersonalNumbers(summary(f.text, 40))}</a><div class="muted small">${itemLabel(f.task, f.item)}</div></td>
+<td class="village">${f.village ?? '—'}</td><td class="text"><a href="/dashboard/findings/${f.no}">${maskPersonalNumbers(summary(f.text, 40))}</a><div class="muted small">${itemLabel(f.task, f.item)}</div></td>
 <td class="hide-narrow">${f.departments[0] ?? '待分派'}</td><td class="num hide-narrow">${formatDate(f.createdAt)}</td><td class="num">${formatDate(f.deadline)}</td></tr>`;
   })}`;
 }
@@ -83,12 +89,32 @@ export function dashboardPage(v: DashboardView): string {
     { grade: 'green', label: '绿色' },
   ];
 
+  // What the filters narrow the page to, in words (the chart follows all but 状态 and the dates, which set its window).
+  const named = (key: string, value: string | number | undefined): string | null => (value === undefined || value === '' ? null : `${key}：${value}`);
+  const active = [
+    named('状态', filter.status ? (STATUS_OPTIONS.find((o) => o.value === filter.status)?.label ?? filter.status) : undefined),
+    named('责任单位', filter.department),
+    named('任务', filter.task !== undefined ? itemLabel(Number(filter.task), null) : undefined),
+    named('村', filter.village),
+    named('督办等级', filter.grade ? GRADE_LABEL[filter.grade] : undefined),
+    named('发现日期', filter.from || filter.to ? `${filter.from ?? '…'} 至 ${filter.to ?? '…'}` : undefined),
+  ].filter((x): x is string => x !== null);
+  const scopeText = active.filter((a) => !a.startsWith('状态') && !a.startsWith('发现日期')).join('，');
   const unreachable = v.unreachable ?? [];
   const body = html`
 ${v.wecomFault ? html`<div class="card warn-banner" role="alert" data-testid="wecom-fault"><b>企业微信暂不接受本应用的消息。</b> ${v.wecomFault}</div>` : ''}
 ${unreachable.length ? html`<div class="card warn-banner" data-testid="unreachable"><b>收不到应用消息的成员：</b>${unreachable.map((u, i) => html`${i ? '、' : ''}${u.name}（${u.why}）`)}</div>` : ''}
 ${v.scoped ? html`<div class="ok small">仅显示本单位负责及本人上报的问题。</div>` : ''}
-<section class="card"><form method="get" action="/dashboard" class="filters" data-testid="filters">
+<section class="card" data-testid="totals"><h2>总体情况</h2><div class="tiles">${tiles.map(
+    (x) => html`<div class="tile${x.warn ? ' warn' : ''}" data-tile="${x.id}"><span class="muted small">${x.label}</span><b>${x.value}</b></div>`,
+  )}</div></section>
+
+<section class="card" data-testid="grades"><h2>三色督办（未办结）</h2><div class="tiles">${grades.map(
+    (g) => html`<a class="tile grade-${g.grade}${filter.grade === g.grade ? ' selected' : ''}" data-grade="${g.grade}" href="${keep({ grade: filter.grade === g.grade ? undefined : g.grade, page: undefined })}"><span class="muted small">${g.label}</span><b>${data.grades[g.grade]}</b></a>`,
+  )}</div><p class="muted small">红：已超期；黄：一个工作日内到期，或多日无进展；绿：正常推进。</p></section>
+
+<details class="card filters-box"${active.length ? html` data-active="${active.length}"` : ''}><summary data-testid="filters-toggle">筛选${active.length ? html`（已选 ${active.join('、')}）` : ''}</summary>
+<form method="get" action="/dashboard" class="filters" data-testid="filters">
 ${select('status', '状态', filter.status, STATUS_OPTIONS)}
 ${select('department', '责任单位', filter.department, v.options.units.map((u) => ({ value: u, label: u })))}
 ${select('task', '任务', filter.task, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ value: String(n), label: itemLabel(n, null) })))}
@@ -98,23 +124,19 @@ ${select('grade', '督办等级', filter.grade, grades.map((g) => ({ value: g.gr
 <div><label for="f-to">至</label><input type="date" id="f-to" name="to" value="${filter.to ?? ''}"></div>
 <div><button type="submit">筛选</button> <a class="button secondary" href="/dashboard">清除</a></div>
 </form>
-<p class="small"><a href="/dashboard/ledger.xlsx${filterQueryString(filter)}">导出整改台账（Excel，按当前筛选）</a> · <a href="/form">上报问题</a></p>
 ${v.scoped ? '' : html`<form method="get" action="/export/report.docx" class="filters" data-testid="report-form">
 <div><label for="r-from">整改报告从</label><input type="date" id="r-from" name="from" value="${filter.from ?? ''}"></div>
 <div><label for="r-to">至</label><input type="date" id="r-to" name="to" value="${filter.to ?? ''}"></div>
 <div><button type="submit" data-testid="report-docx">下载整改报告（Word）</button></div>
-</form>`}</section>
+</form>`}
+</details>
+<p class="small links"><a href="/dashboard/ledger.xlsx${filterQueryString(filter)}">导出整改台账（Excel，按当前筛选）</a> · <a href="/form">上报问题</a></p>
 
-<section class="card" data-testid="totals"><h2>总体情况</h2><div class="tiles">${tiles.map(
-    (x) => html`<div class="tile${x.warn ? ' warn' : ''}" data-tile="${x.id}"><span class="muted small">${x.label}</span><b>${x.value}</b></div>`,
-  )}</div></section>
 
-<section class="card" data-testid="grades"><h2>三色督办（未办结）</h2><div class="tiles">${grades.map(
-    (g) => html`<a class="tile grade-${g.grade}${filter.grade === g.grade ? ' selected' : ''}" data-grade="${g.grade}" href="${keep({ grade: filter.grade === g.grade ? undefined : g.grade, page: undefined })}"><span class="muted small">${g.label}</span><b>${data.grades[g.grade]}</b></a>`,
-  )}</div><p class="muted small">红：已超期；黄：一个工作日内到期，或多日无进展；绿：正常推进。</p></section>
 
-<section class="card chart" data-testid="trend"><h2>每日新增与销号</h2>
-<div class="legend"><span><i class="dot-created"></i>新增 ${data.trend.created.reduce((a, b) => a + b, 0)}</span><span><i class="dot-closed"></i>销号 ${data.trend.closed.reduce((a, b) => a + b, 0)}</span></div>
+<section class="card chart" data-testid="trend"><h2>每日新增、销号与存量</h2>
+<p class="small muted" data-testid="trend-window">${trendWindowText(data.trend.days)}${scopeText ? html` · ${scopeText}` : ''}</p>
+<div class="legend"><span><i class="dot-created"></i>新增 ${data.trend.created.reduce((a, b) => a + b, 0)}</span><span><i class="dot-closed"></i>销号 ${data.trend.closed.reduce((a, b) => a + b, 0)}</span><span><i class="dot-open"></i>存量 ${data.trend.open.at(-1) ?? 0}（右轴）</span></div>
 ${trendChart(data.trend)}</section>
 
 ${countTable('按责任单位（牵头）', data.byUnit, (r) => keep({ department: r.key, page: undefined }), 'by-unit')}
@@ -137,6 +159,6 @@ ${data.list.page < data.list.pages ? html`<a class="button secondary" href="${ke
     title: `${v.town}“回头看”问题整改进度`,
     nonce: v.nonce,
     who: v.who,
-    body: html`${body}<style nonce="${v.nonce}">.warn-banner{border-left:4px solid #c0392b;background:#fdf0ee}.grade-red{border-left:4px solid #c0392b}.grade-yellow{border-left:4px solid #d4a017}.grade-green{border-left:4px solid #2e8b57}.tile.selected{outline:2px solid #333}.dot-created{background:${SERIES_COLORS.created}}.dot-closed{background:${SERIES_COLORS.closed}}</style>`,
+    body: html`${body}<style nonce="${v.nonce}">.warn-banner{border-left:4px solid #c0392b;background:#fdf0ee}.grade-red{border-left:4px solid #c0392b}.grade-yellow{border-left:4px solid #d4a017}.grade-green{border-left:4px solid #2e8b57}.tile.selected{outline:2px solid #333}.dot-created{background:${SERIES_COLORS.created}}.dot-closed{background:${SERIES_COLORS.closed}}.dot-open{background:${SERIES_COLORS.open}}</style>`,
   });
 }

@@ -54,7 +54,13 @@ progress{width:100%;height:18px}
 dl.facts{display:grid;grid-template-columns:7em 1fr;gap:6px 10px;margin:0}
 dl.facts dt{color:#646a73}
 dl.facts dd{margin:0}
-.chart svg{width:100%;max-width:760px;height:auto;display:block}
+.chart svg{width:100%;max-width:560px;height:auto;display:block}
+details.filters-box>summary{cursor:pointer;font-weight:600;min-height:44px;display:flex;align-items:center;color:#1d5fd1}
+details.filters-box[open]>summary{margin-bottom:8px}
+p.links{margin:0 0 12px}
+th,td{min-width:3em}
+td.village{min-width:3.6em}
+td.text{min-width:9em}
 .legend{font-size:14px;display:flex;gap:14px}
 .legend i{display:inline-block;width:12px;height:12px;border-radius:2px;margin-right:4px;vertical-align:-1px}
 .pager{display:flex;gap:8px;justify-content:space-between;margin-top:10px}

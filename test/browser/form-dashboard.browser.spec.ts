@@ -116,6 +116,7 @@ describe('in a real browser: the report form and the dashboard', function () {
     expect(await page.locator('[data-testid="trend"] svg').isVisible()).to.equal(true);
     expect(await fitsTheScreen()).to.equal(true);
 
+    await page.click('[data-testid="filters-toggle"]'); // folded on a phone
     await page.selectOption('#f-department', '镇建办');
     await Promise.all([page.waitForURL(/department=/), page.click('[data-testid="filters"] button[type="submit"]')]);
     expect(await page.textContent('[data-tile="total"] b')).to.equal('0');

@@ -49,6 +49,7 @@ describe('in a real browser: a leader downloads the 整改报告 from the dashbo
   it('picks the dates, clicks 下载整改报告, and gets a Word file with the report in it', async () => {
     wecom.signInAs('wangzhen');
     await page.goto(`${t.base}/dashboard`);
+    await page.click('[data-testid="filters-toggle"]'); // the forms are folded behind 筛选
     await page.fill('#r-from', '2026-11-01');
     await page.fill('#r-to', '2026-11-30');
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="report-docx"]')]);

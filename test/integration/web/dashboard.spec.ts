@@ -70,7 +70,8 @@ describe('the dashboard: totals, 办结率, overdue, trend and filters', () => {
     expect(textOf(overdue)).to.contain('超期未办（2）');
     expect(overdue.indexOf('/dashboard/findings/1"')).to.be.greaterThan(-1).and.lessThan(overdue.indexOf('/dashboard/findings/2"'));
     const trend = section(html, 'trend');
-    expect(trend).to.contain('<svg viewBox="0 0 480 200" role="img"');
+    expect(trend).to.contain('<svg viewBox="0 0 340 210" role="img"');
+    expect(textOf(trend)).to.contain('11月2日至12月1日（30 天）').and.to.contain('存量 4');
     expect(textOf(trend)).to.contain('新增 6').and.to.contain('销号 1');
     expect(trend).to.contain('<title>11/30 销号 1</title>').and.to.contain('<title>12/1 新增 2</title>').and.to.contain('<title>11/10 新增 1</title>');
     expect(trend.match(/<circle /g)).to.have.length(60); // 30 days, two series

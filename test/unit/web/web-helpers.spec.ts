@@ -75,8 +75,18 @@ describe('web helpers', () => {
   });
 
   it('draws the trend with a point per day and a readable scale', () => {
-    const svg = trendChart({ days: ['2026-11-30', '2026-12-01'], created: [3, 0], closed: [1, 7] }).value;
+    const svg = trendChart({ days: ['2026-11-30', '2026-12-01'], created: [3, 0], closed: [1, 7], open: [12, 5] }).value;
     expect(svg.match(/<circle /g)).to.have.length(4);
     expect(svg).to.contain('<title>12/1 销号 7</title>').and.to.contain('>10</text>'); // the scale rounds 7 up to 10
+    expect(svg).to.contain('class="axis-stock"').and.to.contain('>20</text>'); // the stock on its own scale, 12 up to 20
+  });
+
+  it('spaces the day labels so that they cannot overlap, counting back from the last day', () => {
+    const days = Array.from({ length: 30 }, (_, i) => `2026-11-${String(i + 1).padStart(2, '0')}`);
+    const zeros = days.map(() => 0);
+    const svg = trendChart({ days, created: zeros, closed: zeros, open: zeros }).value;
+    const xs = [...svg.matchAll(/<text class="axis-x" x="([\d.]+)"[^>]*>([^<]*)</g)].map((m) => ({ x: Number(m[1]), label: m[2] }));
+    expect(xs.at(-1)!.label).to.equal('11/30');
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!.x - xs[i - 1]!.x).to.be.at.least(48);
   });
 });
