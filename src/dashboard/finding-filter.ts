@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { addDays, createZonedTime, validIsoDate } from '../calendar/zoned-time';
 import { AppError } from '../errors';
-import { GRADES, STATUSES, type FindingStatus } from '../findings/finding.model';
+import { CHANNELS, GRADES, SOURCES, STATUSES, type FindingStatus } from '../findings/finding.model';
 
 /**
  * The filters the dashboard and the ledger share (the same query parameters on both):
  * status (a status, `open` or `overdue`), department (lead or assisting), task, village, and the
- * date range of 发现时间 (`from`, `to`: YYYY-MM-DD, both days included, in the town's time zone).
+ * date range of 发现时间 (`from`, `to`: YYYY-MM-DD, both days included, in the town's time zone),
+ * 问题来源 (`source`), 批次 (`batch`) and how it came in (`channel`).
  */
 
 export const STATUS_FILTERS = [...STATUSES, 'open', 'overdue'] as const;
@@ -32,13 +33,16 @@ const filterSchema = z.object({
   page: z.preprocess(blank, z.coerce.number().int().min(1).max(100_000).optional()),
   /** 三色督办: green, yellow or red (open findings only). */
   grade: z.preprocess(blank, z.enum(GRADES, { error: '督办等级应为 green、yellow 或 red' }).optional()),
+  source: z.preprocess(blank, z.enum(SOURCES, { error: '问题来源无效' }).optional()),
+  batch: z.preprocess(blank, z.string().trim().min(1).max(50).optional()),
+  channel: z.preprocess(blank, z.enum(CHANNELS, { error: '渠道无效' }).optional()),
 });
 
 export type FindingFilterParams = z.infer<typeof filterSchema>;
 
 export function parseFindingFilter(query: Record<string, unknown>): FindingFilterParams {
   const picked: Record<string, unknown> = {};
-  for (const key of ['status', 'department', 'task', 'village', 'from', 'to', 'page', 'grade']) {
+  for (const key of ['status', 'department', 'task', 'village', 'from', 'to', 'page', 'grade', 'source', 'batch', 'channel']) {
     const v = query[key];
     picked[key] = Array.isArray(v) ? v[0] : v;
   }
@@ -80,6 +84,9 @@ export function findingQuery(
   if (f.department) q.departments = f.department;
   if (f.task !== undefined) q.task = f.task;
   if (f.village) q.village = f.village;
+  if (f.source) q.source = f.source;
+  if (f.batch) q.batch = f.batch;
+  if (f.channel) q.channel = f.channel;
   if (!omit.has('dates')) {
     const { start, end } = dateRange(f, options.timeZone);
     if (start || end) q.createdAt = { ...(start ? { $gte: start } : {}), ...(end ? { $lt: end } : {}) };
@@ -90,7 +97,7 @@ export function findingQuery(
 /** The filters as a query string (for links that keep them: pages, the ledger download). */
 export function filterQueryString(f: FindingFilterParams, extra: Record<string, string | number | undefined> = {}): string {
   const params = new URLSearchParams();
-  for (const [k, v] of Object.entries({ status: f.status, department: f.department, task: f.task, village: f.village, from: f.from, to: f.to, grade: f.grade, ...extra })) {
+  for (const [k, v] of Object.entries({ status: f.status, department: f.department, task: f.task, village: f.village, from: f.from, to: f.to, grade: f.grade, source: f.source, batch: f.batch, channel: f.channel, ...extra })) {
     if (v !== undefined && v !== '') params.set(k, String(v));
   }
   const s = params.toString();

@@ -128,6 +128,8 @@ function eventsOf(f: Viewed): TallyEvent[] {
 export interface FindingViews {
   /** Brings both views in line with a finding as just written (`created` for a new one). */
   sync(f: Viewed, created: boolean): Promise<void>;
+  /** The same for findings just made together (nobody else knows their numbers yet). */
+  syncMany(made: Viewed[]): Promise<void>;
   open(): Promise<OpenFinding[]>;
   tallies(since: Date, now: Date): Promise<Tallies>;
   /** Whether the views were ever built on this database. */
@@ -155,6 +157,12 @@ export function createFindingViews(connection: Connection): FindingViews {
       if (events.length) await insertNew(tallyCollection() as Collection<TallyEvent>, events);
       // A merged finding split off again (拆分) is no longer withdrawn.
       if (!created && f.history.at(-1)?.from === 'cancelled') await tallyCollection().deleteOne({ _id: `cancelled:${f.no}` });
+    },
+
+    async syncMany(made) {
+      const open = made.filter((f) => isOpen(f.status)).map((f) => pack(toOpenFinding(f)));
+      if (open.length) await insertBatches(openCollection(), open);
+      await insertBatches(tallyCollection() as Collection<TallyEvent>, made.flatMap(eventsOf));
     },
 
     open: async () => (await openCollection().find({}).toArray()).map(unpack).sort((a, b) => a.no - b.no),

@@ -13,7 +13,7 @@ import { DEFAULT_SOURCE, type FindingDoc } from './finding.model';
 import type { Household } from '../households/household.repository';
 import { MAX_BATCH_CHARS } from './batch.setting';
 import type { OpenFinding } from './finding-views';
-import type { Finding } from './finding.repository';
+import type { Finding, NewFinding } from './finding.repository';
 import { refusal, RULES, type Action } from './lifecycle';
 import * as text from './messages';
 import { deadlineOn, parseAcceptance, parseDateWord, splitDate } from './rectification';
@@ -178,11 +178,26 @@ export async function reportFinding(ctx: DomainContext, input: ReportInput, opti
   return { finding: first.finding, created: first.created, parts: made.map((m) => m.finding) };
 }
 
-async function createPart(
-  ctx: DomainContext,
-  input: ReportInput,
-  part: { text: string; route: RouteResult; sourceKey: string; message: string; now: Date; learned: LearnedCorrection[]; batch: string | null; prefetch: ReportPrefetch | undefined },
-): Promise<{ finding: Finding; created: boolean; sure: boolean; villageMissing: boolean }> {
+type Part = { text: string; route: RouteResult; sourceKey: string; message: string; now: Date; learned: LearnedCorrection[]; batch: string | null; prefetch: ReportPrefetch | undefined };
+
+async function createPart(ctx: DomainContext, input: ReportInput, part: Part): Promise<{ finding: Finding; created: boolean; sure: boolean; villageMissing: boolean }> {
+  const { doc, sure, villageMissing } = await preparePart(ctx, input, part);
+  const { finding, created } = await ctx.findings.create(doc);
+  return { finding, created, sure, villageMissing };
+}
+
+/**
+ * A list's row as the finding a report of it would make, not yet stored (an import stores many at
+ * once): routed as one problem, its household and open findings read beforehand.
+ */
+export async function prepareRow(ctx: DomainContext, input: ReportInput, prefetch: ReportPrefetch): Promise<NewFinding> {
+  const body = input.text.trim();
+  const route = ctx.router.route({ text: body, village: input.village ?? null, task: input.task ?? null, item: input.item ?? null }, prefetch.learned);
+  const part: Part = { text: body, route, sourceKey: input.sourceKey, message: body, now: ctx.clock.now(), learned: prefetch.learned, batch: input.batch !== undefined ? input.batch : prefetch.batch, prefetch };
+  return (await preparePart(ctx, input, part)).doc;
+}
+
+async function preparePart(ctx: DomainContext, input: ReportInput, part: Part): Promise<{ doc: NewFinding; sure: boolean; villageMissing: boolean }> {
   const { now, learned } = part;
   let route = part.route;
   // Tasks 1-2 go to the village's 管区: without a village, a cadre of one village means that
@@ -207,7 +222,7 @@ async function createPart(
   const mergedInto = openOnes.find((o) => o.householdCode === household!.code && o.item === route.item && o.status !== 'triage') ?? null;
   const relapse = Boolean(household && route.item && household.closed.some((c) => c.item === route.item));
 
-  const { finding, created } = await ctx.findings.create({
+  const doc: NewFinding = {
     reporter: input.reporter,
     text: part.text,
     channel: input.channel,
@@ -248,8 +263,8 @@ async function createPart(
       { at: now, by: input.reporter, action: '报告', from: null, to: sure ? 'dispatched' : 'triage', note: route.reasons.slice(0, 3).join('；') || null, text: part.message },
       ...(mergedInto ? [{ at: now, by: 'system', action: '并入', from: 'dispatched', to: 'cancelled', note: `同一农户同一问题，并入第 ${mergedInto.no} 号`, text: null }] : []),
     ],
-  });
-  return { finding, created, sure, villageMissing };
+  };
+  return { doc, sure, villageMissing };
 }
 
 /** A button card about `f` to one person, kept in the card registry so it can be replaced when `f` moves on. */

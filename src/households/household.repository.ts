@@ -148,15 +148,38 @@ export function createHouseholdRepository(connection: Connection, clock: Clock):
 
     async resolveMany(inputs) {
       const known = new Map((await keys().find({}).toArray()).map((k) => [k._id, k.code]));
-      const out: (Household | null)[] = [];
-      for (const input of inputs) {
-        const h = await resolveOne(input, async (k) => known.get(k));
-        if (h) {
-          if (h.idNumber) known.set(idKey(h.idNumber), h.code);
-          if (h.name) known.set(nameKey(h.village, h.name), known.get(nameKey(h.village, h.name)) ?? h.code);
+      const codes: (string | null)[] = inputs.map(() => null);
+      const fresh: Household[] = [];
+      const freshKeys: KeyDoc[] = [];
+      const oneByOne: number[] = [];
+      for (const [i, input] of inputs.entries()) {
+        const wanted = normalise(input);
+        if (!wanted) continue;
+        const { code, adoptId } = pick(wanted, (k) => known.get(k));
+        if (code && !adoptId) codes[i] = code;
+        else if (code) oneByOne.push(i);
+        else {
+          // New: numbered here, written below with the others in one go.
+          const made = await nextCode(wanted.village, false);
+          fresh.push({ _id: made, code: made, village: wanted.village, name: wanted.name, idNumber: wanted.idNumber, createdAt: clock.now(), closed: [] });
+          for (const k of [...(wanted.idNumber ? [idKey(wanted.idNumber)] : []), ...(wanted.name ? [nameKey(wanted.village, wanted.name)] : [])]) {
+            freshKeys.push({ _id: k, code: made });
+            known.set(k, made);
+          }
+          codes[i] = made;
         }
-        out.push(h);
       }
+      const written = fresh.length ? await insertNew(records(), fresh) : [];
+      // A code another instance took meanwhile: those households are found or made one by one.
+      const lost = new Set(fresh.filter((_, i) => written[i] === 'duplicate').map((h) => h.code));
+      const keep = freshKeys.filter((k) => !lost.has(k.code));
+      if (keep.length) await insertNew(keys(), keep);
+      for (const [i, code] of codes.entries()) if (code && lost.has(code)) oneByOne.push(i);
+      const byCode = new Map<string, Household>(fresh.filter((h) => !lost.has(h.code)).map((h) => [h.code, h]));
+      const existing = [...new Set(codes.filter((c): c is string => c !== null && !byCode.has(c) && !lost.has(c)))];
+      if (existing.length) for (const h of (await records().find({ _id: { $in: existing } }).toArray()) as Household[]) byCode.set(h.code, h);
+      const out = codes.map((c) => (c ? (byCode.get(c) ?? null) : null));
+      for (const i of oneByOne) out[i] = await this.resolve(inputs[i]!);
       return out;
     },
 

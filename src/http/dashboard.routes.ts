@@ -16,6 +16,7 @@ import { findingPage } from '../web/finding.template';
 import { sendLedger } from './export.routes';
 import { requireCsrf } from './form.routes';
 import { addImportRoutes } from './import.routes';
+import { addVillageRoutes } from './villages.routes';
 import { readMultipart } from './multipart';
 import type { SessionManager } from './session';
 import { htmlPages, maySeeFinding, scopeQuery, seesEverything, sendPage, viewerOf, whoLine, type Viewer, type WebAuth } from './viewer';
@@ -29,6 +30,7 @@ import { htmlPages, maySeeFinding, scopeQuery, seesEverything, sendPage, viewerO
  *   GET  /dashboard/findings/:no/photos/:id  one photo
  *   POST /dashboard/findings/:no/photos      add photos (reporter, leaders, the responsible units)
  *   /dashboard/import...                     问题清单 import (leaders; see import.routes.ts)
+ *   /dashboard/villages, /households/:code   per village; a household (see villages.routes.ts)
  */
 export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAuth; sessions: SessionManager; timeZone: string }): Router {
   const { domain, auth, sessions, timeZone } = deps;
@@ -65,7 +67,11 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
       filter,
       data,
       now,
-      options: { units: directory.units().map((u) => u.name), villages: directory.villages().map((x) => ({ name: x.name, district: x.district })) },
+      options: {
+        units: directory.units().map((u) => u.name),
+        villages: directory.villages().map((x) => ({ name: x.name, district: x.district })),
+        batches: ((await domain.findings.model.distinct('batch')) as (string | null)[]).filter((b): b is string => Boolean(b)).sort(),
+      },
       wecomFault: await domain.wecomHealth.degraded(),
       unreachable: seesEverything(v)
         ? (await domain.wecomHealth.unreachables()).map((u) => ({ name: directory.displayName(u.userid), why: UNREACHABLE_LABEL[u.why] }))
@@ -148,5 +154,6 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
   });
 
   addImportRoutes(router, { domain, sessions });
+  addVillageRoutes(router, { domain });
   return router;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { DomainContext } from '../context';
 import { AppError } from '../errors';
-import { STATUSES } from '../findings/finding.model';
+import { SOURCES, STATUSES } from '../findings/finding.model';
 import { findingJson } from '../findings/finding.presenter';
 import { createGrader, gradeOfFinding } from '../findings/grade';
 import { MAX_REPORT_CHARS, reportFinding } from '../findings/finding.service';
@@ -27,6 +27,9 @@ const listSchema = z.object({
   department: z.string().trim().min(1).max(50).optional(),
   task: z.coerce.number().int().min(1).max(8).optional(),
   village: z.string().trim().min(1).max(50).optional(),
+  source: z.enum(SOURCES, { error: `source 应为 ${SOURCES.join('、')} 之一` }).optional(),
+  batch: z.string().trim().min(1).max(50).optional(),
+  household: z.string().trim().min(1).max(30).optional(),
 }).strict();
 
 function badRequest(error: z.ZodError): AppError {
@@ -70,6 +73,9 @@ export function createFindingsRouter(ctx: DomainContext, adminToken: string | un
       ...(q.department ? { department: q.department } : {}),
       ...(q.task ? { task: q.task } : {}),
       ...(q.village ? { village: q.village } : {}),
+      ...(q.source ? { source: q.source } : {}),
+      ...(q.batch ? { batch: q.batch } : {}),
+      ...(q.household ? { household: q.household } : {}),
     });
     const grade = createGrader(ctx.directory.org.reminders, ctx.calendar, ctx.clock.now());
     koa.body = { items: items.map((f) => findingJson(f, { grade: grade(f) })) };

@@ -2,11 +2,10 @@ import { createHash } from 'node:crypto';
 import { findItem, isTaskNo } from '../../config/division-table';
 import { createZonedTime, validIsoDate } from '../calendar/zoned-time';
 import type { DomainContext } from '../context';
-import { isAppError } from '../errors';
 import { toOpenFinding } from '../findings/finding-views';
 import { DEFAULT_SOURCE, SOURCES, type FindingSource } from '../findings/finding.model';
-import type { Finding } from '../findings/finding.repository';
-import { reportFinding, tell, tellUnit } from '../findings/finding.service';
+import type { Finding, NewFinding } from '../findings/finding.repository';
+import { prepareRow, tell, tellUnit, type ReportInput } from '../findings/finding.service';
 import { readList, type ListColumn, LIST_COLUMNS } from './list-workbook';
 import * as text from './list-import.messages';
 
@@ -77,6 +76,8 @@ export interface ImportResult {
 
 const HEADER: Record<ListColumn, string> = Object.fromEntries(LIST_COLUMNS.map((c) => [c.key, c.header])) as Record<ListColumn, string>;
 const ID_NUMBER = /^\d{17}[\dX]$/;
+/** Rows stored per write. */
+const CHUNK_ROWS = 200;
 
 export const fileDigest = (buffer: Buffer): string => createHash('sha256').update(buffer).digest('hex');
 
@@ -199,39 +200,47 @@ export async function commitImport(ctx: DomainContext, buffer: Buffer, options: 
   const prefetch = { learned: await ctx.corrections.all(), open: await ctx.findings.open(), batch: plan.batch };
   const made: Finding[] = [];
   let already = plan.counts.done;
-  for (const [i, r] of todo.entries()) {
-    try {
-      const { finding, created } = await reportFinding(
-        ctx,
-        {
-          text: r.note ? `${r.text}（备注：${r.note}）` : r.text,
-          reporter: options.reporter,
-          village: r.village,
-          task: r.task,
-          item: r.item,
-          unit: r.unit,
-          deadline: r.deadline,
-          channel: 'import',
-          source: r.source,
-          batch: plan.batch,
-          sourceKey: r.key,
-          household: r.household,
-          // A list's row is one problem, whatever its description lists.
-          split: false,
-        },
-        { announce: false, prefetch: { ...prefetch, household: households[i] ?? null } },
-      );
-      if (created) {
-        made.push(finding);
-        // Later rows of the same household and key problem join this one.
-        if (finding.linkedTo === null && finding.status !== 'triage' && finding.status !== 'cancelled') prefetch.open.push(toOpenFinding(finding));
-      } else already++;
-    } catch (err) {
-      if (!isAppError(err) || err.status >= 500) throw err;
-      r.problems.push({ column: HEADER.text, message: err.message });
-      r.outcome = 'error';
+  const input = (r: PlannedRow): ReportInput => ({
+    text: r.note ? `${r.text}（备注：${r.note}）` : r.text,
+    reporter: options.reporter,
+    village: r.village,
+    task: r.task,
+    item: r.item,
+    unit: r.unit,
+    deadline: r.deadline,
+    channel: 'import',
+    source: r.source,
+    batch: plan.batch,
+    sourceKey: r.key,
+    household: r.household,
+    // A list's row is one problem, whatever its description lists.
+    split: false,
+  });
+  // Stored a chunk at a time. A row of the same household and key problem as an earlier row of
+  // its chunk starts the next chunk, so that it is merged into that row's finding.
+  let done = 0;
+  let i = 0;
+  while (i < todo.length) {
+    const chunk: NewFinding[] = [];
+    const seen = new Set<string>();
+    for (; i < todo.length && chunk.length < CHUNK_ROWS; i++) {
+      const doc = await prepareRow(ctx, input(todo[i]!), { ...prefetch, household: households[i] ?? null });
+      const key = doc.household?.code && doc.item ? `${doc.household.code}|${doc.item}` : null;
+      if (key && seen.has(key)) break;
+      if (key) seen.add(key);
+      chunk.push(doc);
     }
-    if ((i + 1) % 50 === 0 || i + 1 === todo.length) progress?.(i + 1, todo.length);
+    for (const { finding, created } of await ctx.findings.createMany(chunk)) {
+      if (!created) {
+        already++;
+        continue;
+      }
+      made.push(finding);
+      // Later rows of the same household and key problem join this one.
+      if (finding.status !== 'triage' && finding.status !== 'cancelled') prefetch.open.push(toOpenFinding(finding));
+    }
+    done += chunk.length;
+    progress?.(done, todo.length);
   }
   const messages = await announceImport(ctx, made, plan);
   return {

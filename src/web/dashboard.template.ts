@@ -1,6 +1,6 @@
 import type { CountRow, Counts, DashboardData, FindingRow } from '../dashboard/dashboard.query';
 import { filterQueryString, type FindingFilterParams } from '../dashboard/finding-filter';
-import { GRADE_LABEL, STATUS_LABEL, type FindingStatus, type Grade } from '../findings/finding.model';
+import { GRADE_LABEL, SOURCES, STATUS_LABEL, type FindingStatus, type Grade } from '../findings/finding.model';
 import { formatDate, formatTime, itemLabel, summary } from '../findings/messages';
 import { maskPersonalNumbers } from '../privacy/mask';
 import { html, type SafeHtml } from './html';
@@ -16,7 +16,7 @@ export interface DashboardView {
   filter: FindingFilterParams;
   data: DashboardData;
   now: Date;
-  options: { units: string[]; villages: { name: string; district: string }[] };
+  options: { units: string[]; villages: { name: string; district: string }[]; batches: string[] };
   /** Why WeCom refuses messages now (they wait), shown as a banner; null when it accepts them. */
   wecomFault?: string | null;
   /** Members WeCom could not reach (leaders only), by name with the reason. */
@@ -120,6 +120,8 @@ ${select('department', '责任单位', filter.department, v.options.units.map((u
 ${select('task', '任务', filter.task, [1, 2, 3, 4, 5, 6, 7, 8].map((n) => ({ value: String(n), label: itemLabel(n, null) })))}
 ${select('village', '村', filter.village, v.options.villages.map((x) => ({ value: x.name, label: `${x.name}（${x.district}）` })))}
 ${select('grade', '督办等级', filter.grade, grades.map((g) => ({ value: g.grade, label: GRADE_LABEL[g.grade] })))}
+${select('source', '问题来源', filter.source, SOURCES.map((x) => ({ value: x, label: x })))}
+${select('batch', '批次', filter.batch, v.options.batches.map((x) => ({ value: x, label: x })))}
 <div><label for="f-from">发现日期从</label><input type="date" id="f-from" name="from" value="${filter.from ?? ''}"></div>
 <div><label for="f-to">至</label><input type="date" id="f-to" name="to" value="${filter.to ?? ''}"></div>
 <div><button type="submit">筛选</button> <a class="button secondary" href="/dashboard">清除</a></div>

@@ -1,5 +1,5 @@
 // `npm run bench`: intake throughput and latency against the real app and a bare server, and the
-// reminder scan, digest and memory at 100,000 findings. Progress on stderr; the last line on
+// reminder scan, digest and memory at 100,000 findings, and a 2,000-row 问题清单 import. Progress on stderr; the last line on
 // stdout is one JSON object. Not part of `npm test`.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -24,6 +24,7 @@ import { createCallbackCrypto } from '../../src/wecom/callback-crypto';
 import { parseAppEnvelope } from '../../src/wecom/callback-parse';
 import { startFakeWeCom } from '../helpers/fake-wecom';
 import { appTextXml, signedAppCallback, TEST_APP } from '../helpers/wecom-signer';
+import { importBench, type ImportBench } from './import.bench';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
@@ -371,6 +372,13 @@ async function main(): Promise<void> {
       if (Object.keys(app.statuses).some((s) => s !== '200')) notes.push(`intake answered ${JSON.stringify(app.statuses)}`);
     }
 
+    let listImport: ImportBench | null = null;
+    if (!ONLY || ONLY === 'import') {
+      say('import: a 2,000-row 问题清单 through the real service');
+      listImport = await importBench(dbUri(dbBase, 'bench_import'), org, 2_000, say);
+      say(`import: ${JSON.stringify(listImport)}`);
+    }
+
     let scale: Awaited<ReturnType<typeof atScale>> | null = null;
     let fillSeconds: number | null = null;
     if (!ONLY || ONLY === 'scale') {
@@ -410,6 +418,7 @@ async function main(): Promise<void> {
               processedPerSecond: Math.round((app.processedAfter / app.seconds) * 10) / 10,
             }
           : null,
+      import: listImport,
       cliRouteMs,
       cliRouteCpuMs,
       npmCliRouteMs,

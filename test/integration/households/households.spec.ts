@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { FindingJson } from '../../helpers/finding-json';
-import { startTestService, type TestService } from '../../helpers/service';
+import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
+import { signIn } from '../../helpers/web-session';
 
 const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 const ID_WANG = '371427196503171234';
@@ -97,6 +98,25 @@ describe('households: one record per household, named by its code in groups; dup
     expect(t.wecom.toWebhook(NONGYE).at(-1)!.content).to.contain('【交办】第 3 号问题').and.to.contain('反弹');
     const other = await water('东岭村', { name: '李某某' });
     expect(other.relapse).to.equal(false);
+  });
+
+  it('/dashboard/villages counts per village and 管区 with 清零; the household page shows name and ID only to those who may see them', async () => {
+    await water('东岭村', { name: '王某某', idNumber: ID_WANG });
+    await report({ text: '危房，屋顶漏雨', village: '东岭村', item: '8.1', household: { name: '王某某' } });
+    await water('西岭村', { name: '李某某' });
+    const villages = await (await t.api('/dashboard/villages', { headers: { accept: 'text/html' } })).text();
+    const row = (v: string): string => new RegExp(`data-testid="village-${v}"[\\s\\S]*?</tr>`).exec(villages)![0];
+    expect(row('东岭村')).to.match(/>2<\/a><\/td><td class="num">0<\/td><td class="num">1<\/td>/).and.not.to.contain('清零');
+    expect(row('南庄村')).to.contain('清零');
+    expect(villages).to.contain('第一管区：未办结 3 件');
+
+    const page = async (cookie: string | null): Promise<string> =>
+      (await fetch(`${t.base}/dashboard/households/${encodeURIComponent('东岭-001')}`, { headers: cookie ? { cookie } : { authorization: `Bearer ${ADMIN_TOKEN}` } })).text();
+    const admin = await page(null);
+    expect(admin).to.contain('农户 东岭-001').and.to.contain('王某某').and.to.contain('371427**********34').and.to.contain('data-testid="finding-1"').and.to.contain('data-testid="finding-2"');
+    expect(await page(await signIn(t, 'zhengkai'))).to.contain('王某某'); // the unit of finding 1
+    const other = await page(await signIn(t, 'jiangtao')); // 人社所: nothing to do with this household
+    expect(other).to.contain('农户 东岭-001').and.not.to.contain('王某某').and.not.to.contain('371427');
   });
 
   it('批次: a leader names the current batch; new findings carry it and their 问题来源', async () => {

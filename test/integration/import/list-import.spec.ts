@@ -67,6 +67,7 @@ describe('问题清单 import (/dashboard/import with the admin token, real app,
         await t.settle();
         return page;
       }
+      if (page.includes('导入失败')) throw new Error(page);
       expect(page).to.contain('<progress');
       await new Promise((r) => setTimeout(r, 100));
     }
