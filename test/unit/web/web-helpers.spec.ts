@@ -57,7 +57,7 @@ describe('web helpers', () => {
 
   it('reads the dashboard’s filters, with both ends of a date range in the town’s days', () => {
     const f = parseFindingFilter({ status: 'overdue', department: '镇建办', task: '8', village: '', from: '2026-11-01', to: '2026-11-30', page: '2' });
-    expect(f).to.deep.equal({ status: 'overdue', department: '镇建办', task: 8, village: undefined, from: '2026-11-01', to: '2026-11-30', page: 2, grade: undefined });
+    expect(f).to.deep.equal({ status: 'overdue', department: '镇建办', task: 8, village: undefined, from: '2026-11-01', to: '2026-11-30', page: 2, grade: undefined, source: undefined, batch: undefined, channel: undefined });
     const { start, end } = dateRange(f, 'Asia/Shanghai');
     expect(start!.toISOString()).to.equal('2026-10-31T16:00:00.000Z');
     expect(end!.toISOString()).to.equal('2026-11-30T16:00:00.000Z');
