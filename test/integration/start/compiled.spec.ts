@@ -17,7 +17,7 @@ describe('the compiled build (dist/)', function () {
   });
 
   it('answers `cli route` with plain node', () => {
-    const run = spawnSync(process.execPath, ['dist/src/cli.js', 'route', '东岭村王某某家吃水困难，自来水一周没来水了'], { cwd: projectRoot, encoding: 'utf8', timeout: 30_000 });
+    const run = spawnSync(process.execPath, ['dist/src/cli.js', 'route', '东岭村王某某家吃水困难，自来水一周没来水了'], { cwd: projectRoot, encoding: 'utf8', timeout: 90_000 });
     expect(run.status, run.stderr).to.equal(0);
     expect(JSON.parse(run.stdout)).to.deep.include({ task: 5, item: '5.2', departments: ['农业服务站'], village: '东岭村' });
     expect(run.stderr).to.equal('');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../../config/env';
+import { entryArgs, projectRoot } from '../../helpers/spawn-cli';
 
 describe('environment (config/env.ts)', () => {
   it('gives the contract defaults for an empty environment: simulator mode, embedded database', () => {
@@ -48,13 +49,15 @@ describe('environment (config/env.ts)', () => {
     expect(message).to.contain('43 位').and.to.contain('43 letters');
   });
 
-  it('exits non-zero with the problems when the service is started with a bad environment', async () => {
+  it('exits non-zero with the problems when the service is started with a bad environment', async function () {
+    // A process loading the sources through tsx: slow on a busy machine.
+    this.timeout(90_000);
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync('npx', ['tsx', 'src/main.ts'], {
-      cwd: new URL('../../..', import.meta.url).pathname,
+    const r = spawnSync(process.execPath, entryArgs('main'), {
+      cwd: projectRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: 'not-a-port', WECOM_SECRET: 'x' },
       encoding: 'utf8',
-      timeout: 20000,
+      timeout: 80_000,
     });
     expect(r.status).to.equal(1);
     expect(r.stderr).to.contain('PORT').and.to.contain('WECOM_CORP_ID').and.to.contain('配置有误');
