@@ -4,7 +4,7 @@ import type { Context } from 'koa';
 import type { DomainContext } from '../context';
 import { createWorkingTimeline } from '../calendar/working-timeline';
 import { loadDashboard } from '../dashboard/dashboard.query';
-import { gradesOfOpen } from '../findings/grade';
+import { gradeOfFinding, gradesOfOpen } from '../findings/grade';
 import { OVERDUE_STATUSES, parseFindingFilter } from '../dashboard/finding-filter';
 import { AppError } from '../errors';
 import { checkPhoto, evidenceKindFor, evidenceRequiredBeforeClose, MAX_PHOTO_BYTES, MAX_PHOTOS_PER_FINDING, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
@@ -109,6 +109,7 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
         : null,
       evidenceRequired: evidenceRequiredBeforeClose(directory.org, f.departments),
       overdue: overdueOf(f, domain.clock.now()),
+      grade: gradeOfFinding(f, directory.org.reminders, domain.calendar, domain.clock.now()),
       alike: f.status === 'closed' ? await openAlikeElsewhere(domain, f) : [],
     }));
   });

@@ -1,6 +1,7 @@
 import type { EvidenceFile } from '../evidence/evidence.repository';
 import { MAX_PHOTO_BYTES, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
 import type { OpenFinding } from '../findings/finding-views';
+import { GRADE_LABEL, type Grade } from '../findings/finding.model';
 import type { Finding } from '../findings/finding.repository';
 import { formatDate, formatTime, itemLabel, sourceLine } from '../findings/messages';
 import { maskIdNumber, maskPersonalNumbers } from '../privacy/mask';
@@ -26,6 +27,8 @@ export interface FindingView {
   overdue: string | null;
   /** 举一反三 on a closed finding: the same key problem still open in other villages. */
   alike: Pick<OpenFinding, 'no' | 'village' | 'status'>[];
+  /** 三色督办, for an open finding. */
+  grade?: Grade | null;
 }
 
 function units(f: Finding): string {
@@ -62,16 +65,28 @@ export function findingPage(v: FindingView): string {
     ['报告人', v.name(f.reporter)],
     ['发现时间', formatTime(f.createdAt)],
     ['整改时限', v.overdue ? html`${formatDate(f.deadline)} <span class="badge overdue" data-testid="overdue">超期 ${v.overdue}</span>` : formatDate(f.deadline)],
-    ...(f.rectifyNote ? ([['整改措施', maskPersonalNumbers(f.rectifyNote)]] as [string, string][]) : []),
+    ...(v.grade ? ([['督办等级', html`<span class="badge grade-${v.grade}" data-testid="grade">${GRADE_LABEL[v.grade]}</span>`]] as [string, SafeHtml][]) : []),
+    ...(f.kind ? ([['整改类型', f.kind]] as [string, string][]) : []),
+    ...(f.measure ? ([['整改措施', maskPersonalNumbers(f.measure)]] as [string, string][]) : []),
+    ...(f.extension ? ([['延期申请', `至 ${formatDate(f.extension.deadline)}（${maskPersonalNumbers(f.extension.reason)}），待镇领导审批`]] as [string, string][]) : []),
+    ...(f.rectifyNote ? ([['整改情况', maskPersonalNumbers(f.rectifyNote)]] as [string, string][]) : []),
+    ...(f.checkedBy ? ([['验收', `${v.name(f.checkedBy)}${f.checkNote ? `：${maskPersonalNumbers(f.checkNote)}` : ''}`]] as [string, string][]) : []),
     ...(f.closedAt ? ([['销号时间', formatTime(f.closedAt)]] as [string, string][]) : []),
   ];
 
   const photoBlock = html`<section class="card" data-testid="photos"><h2>照片（${v.photos.length}）</h2>
 ${v.evidenceRequired && !v.photos.some((p) => p.kind === 'rectification') && f.status !== 'closed' && f.status !== 'cancelled' ? html`<p class="small muted">本问题销号前须有整改照片。</p>` : ''}
-${v.photos.length === 0 ? html`<p class="muted">暂无照片。</p>` : html`<div class="photos">${v.photos.map(
-    (p) => html`<a href="/dashboard/findings/${f.no}/photos/${p.id}" target="_blank" rel="noopener"><img src="/dashboard/findings/${f.no}/photos/${p.id}" alt="${p.kind === 'rectification' ? '整改照片' : '问题照片'}（${v.name(p.by)} ${formatTime(p.at)}）" loading="lazy"></a>`,
-  )}</div>
-<p class="small muted">${v.photos.map((p, i) => `${i + 1}. ${p.kind === 'rectification' ? '整改' : '问题'}，${v.name(p.by)}，${formatTime(p.at)}`).join('；')}</p>`}
+${v.photos.length === 0 ? html`<p class="muted">暂无照片。</p>` : html`<div class="before-after">${(
+    [
+      ['before', '整改前', v.photos.filter((p) => p.kind !== 'rectification')],
+      ['after', '整改后', v.photos.filter((p) => p.kind === 'rectification')],
+    ] as const
+  ).map(
+    ([id, label, list]) => html`<div data-testid="${id}"><h3>${label}（${list.length}）</h3>${list.length === 0 ? html`<p class="muted small">暂无</p>` : html`<div class="photos">${list.map(
+      (p) => html`<a href="/dashboard/findings/${f.no}/photos/${p.id}" target="_blank" rel="noopener"><img src="/dashboard/findings/${f.no}/photos/${p.id}" alt="${label}（${v.name(p.by)} ${formatTime(p.at)}）" loading="lazy"></a>`,
+    )}</div>
+<p class="small muted">${list.map((p, i) => `${i + 1}. ${v.name(p.by)}，${formatTime(p.at)}`).join('；')}</p>`}</div>`,
+  )}</div>`}
 ${v.upload ? html`<form method="post" action="/dashboard/findings/${f.no}/photos" enctype="multipart/form-data">
 <input type="hidden" name="csrf" value="${v.upload.csrf}">
 <label for="more-photos">上传${v.upload.kind} <span class="hint">（最多 ${MAX_PHOTOS_PER_UPLOAD} 张，每张不超过 ${MAX_PHOTO_BYTES / 1024 / 1024} MB）</span></label>
@@ -92,5 +107,7 @@ ${photoBlock}
   )}</ul></section>
 <p><a class="button secondary" href="/dashboard">返回进度总览</a> <a class="button secondary" href="/form">继续上报</a></p>`;
 
-  return page({ title: `第 ${f.no} 号问题 · ${v.town}“回头看”`, nonce: v.nonce, who: v.who, body });
+  // 整改前 and 整改后 side by side, as inspectors compare them; one above the other on a narrow phone.
+  const style = html`<style nonce="${v.nonce}">.before-after{display:grid;grid-template-columns:1fr 1fr;gap:12px}.before-after h3{font-size:1rem;margin:.2rem 0}@media (max-width:360px){.before-after{grid-template-columns:1fr}}.grade-red{background:#c0392b;color:#fff}.grade-yellow{background:#d4a017;color:#fff}.grade-green{background:#2e8b57;color:#fff}</style>`;
+  return page({ title: `第 ${f.no} 号问题 · ${v.town}“回头看”`, nonce: v.nonce, who: v.who, body: html`${body}${style}` });
 }

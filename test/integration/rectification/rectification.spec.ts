@@ -169,7 +169,15 @@ describe('rectification as townships run it: kinds at 签收, 进展, 延期, �
     await sayAt('2026-12-03T10:00', 'hanbing', '进展 1 瓦片已到货');
     await sayAt('2026-12-04T10:00', 'hanbing', '整改完成 1 屋面瓦已全部更换');
     await t.service.domain.evidence.add({ findingNo: 1, kind: 'rectification', by: 'hanbing', source: 'page', at: t.clock.now(), contentType: 'image/png', filename: 'roof.png', buffer: Buffer.from('png') });
+    await t.service.domain.evidence.add({ findingNo: 1, kind: 'problem', by: 'zhuxia', source: 'page', at: t.clock.now(), contentType: 'image/png', filename: 'leak.png', buffer: Buffer.from('png') });
     await sayAt('2026-12-04T15:00', 'zhuxia', '销号 1 现场查看已不漏雨');
+
+    // The finding page: problem and rectification photos side by side (整改前 / 整改后), and the check.
+    const page = await (await t.api('/dashboard/findings/1')).text();
+    const column = (id: string): string => page.split(`data-testid="${id}"`)[1]!.split('</div></div>')[0]!;
+    expect(column('before')).to.contain('整改前（1）').and.to.contain('<img');
+    expect(column('after')).to.contain('整改后（1）').and.to.contain('<img');
+    expect(page).to.contain('<dt>整改类型</dt><dd>限期整改</dd>').and.to.contain('<dt>整改措施</dt><dd>更换屋面瓦</dd>').and.to.contain('<dt>验收</dt><dd>朱霞：现场查看已不漏雨</dd>');
 
     const res = await t.api('/export/ledger.xlsx');
     const wb = new ExcelJS.Workbook();
@@ -179,6 +187,6 @@ describe('rectification as townships run it: kinds at 签收, 进展, 延期, �
     const row = Object.fromEntries(headers.map((h, i) => [h, ws.getRow(2).getCell(i + 1).value]));
     expect(row).to.include({ 整改类型: '限期整改', 整改措施: '更换屋面瓦', 整改情况: '屋面瓦已全部更换', 验收人: '朱霞', 验收意见: '现场查看已不漏雨', 督办等级: null, 超期天数: null });
     expect(row['整改进展']).to.contain('12月3日 瓦片已到货');
-    expect(row['佐证材料']).to.deep.equal({ text: '1 张', hyperlink: 'https://bot.example.gov.cn/dashboard/findings/1' });
+    expect(row['佐证材料']).to.deep.equal({ text: '2 张', hyperlink: 'https://bot.example.gov.cn/dashboard/findings/1' });
   });
 });
