@@ -112,7 +112,10 @@ export function planDemo(ctx: DomainContext, options: DemoOptions): Step[] {
     const step = (when: Date, run: Step['run']): void => void mine.push({ at: when, finding: i, run });
     const change = (action: Action, who: 'responsible' | 'reporter', note: string, verb: string) => async (c: DomainContext, no: number | undefined) => {
       const f = no ? await c.findings.get(no) : null;
-      const actor = f ? (who === 'reporter' ? f.reporter : responsible(c, f)) : undefined;
+      // 验收销号 is never by the responsible unit: a reporter who answers for the finding (a 包村干部's
+      // own village) leaves the check to a leader.
+      const checker = f && c.directory.isResponsible(f.reporter, f.departments, f.village) ? c.directory.leaders()[0] : f?.reporter;
+      const actor = f ? (who === 'reporter' ? checker : responsible(c, f)) : undefined;
       if (!f || !actor) return undefined;
       const result = await act(c, f.no, action, actor, note, `${verb} ${f.no}${note ? ` ${note}` : ''}`);
       return result.ok ? f.no : -f.no;
