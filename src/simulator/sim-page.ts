@@ -10,13 +10,25 @@ import type { WeComSwitches } from './wecom-rules';
  * card buttons. No external resources; works on a phone (one column, list or chat).
  */
 
+/** The longest message the simulator takes (as the bot's reports). */
+export const SIM_MAX_CHARS = 2000;
+
+const API_WORDS: Record<string, string> = {
+  'message/send': '应用消息',
+  'webhook/send': '群机器人',
+  'aibot/response': '智能机器人',
+  'aibot/send': '智能机器人',
+  'appchat/send': '应用群聊',
+};
+
 export function messageRow(m: RenderedMessage): string {
   const status =
     m.direction === 'in' && m.callbackStatus !== null && m.callbackStatus !== 200
       ? `<div class="status bad">未送达机器人（${m.callbackStatus === 0 ? '无法连接' : `HTTP ${m.callbackStatus}`}）</div>`
       : '';
   const refused = m.outcome ? `<div class="status bad">${escapeHtml(outcomeText(m.outcome))}</div>` : '';
-  const via = m.direction === 'out' ? ` · ${escapeHtml(m.api)}` : '';
+  // What kind of message it is, in words; the API it came through in small print.
+  const via = m.direction === 'out' ? ` · ${escapeHtml(API_WORDS[m.api] ?? '')} <small class="api">${escapeHtml(m.api)}</small>` : '';
   return (
     `<div class="msg ${m.direction}" data-seq="${m.seq}">` +
     `<div class="meta">${escapeHtml(m.fromName)} · ${escapeHtml(formatTime(new Date(m.at)))}${via}</div>` +
@@ -41,7 +53,7 @@ function groupPane(g: SimGroup, org: SimOrg, rows: string, botName: string): str
     `<form class="composer" data-conv="${escapeHtml(g.id)}" data-kind="group">` +
     `<div class="row"><label>发言人 <select name="from">${options}</select></label>` +
     `<label class="check"><input type="checkbox" name="bot" checked> @${escapeHtml(botName)}</label></div>` +
-    `<div class="row"><textarea name="text" rows="2" placeholder="在群里 @${escapeHtml(botName)} 发命令，如：签收 1"></textarea><button type="submit">发送</button></div>` +
+    `<div class="row"><textarea name="text" rows="2" placeholder="在群里 @${escapeHtml(botName)} 发命令，如：签收 1"></textarea><button type="submit">发送</button></div><div class="count" aria-live="polite">0/${SIM_MAX_CHARS}</div>` +
     `</form></section>`
   );
 }
@@ -55,7 +67,7 @@ function memberPane(m: SimMember, rows: string): string {
     `<form class="composer" data-conv="${escapeHtml(m.conv)}" data-kind="user">` +
     `<input type="hidden" name="from" value="${escapeHtml(m.userid)}">` +
     `<div class="row quick"><button type="button" data-quick="帮助">帮助</button><button type="button" data-quick="待办">待办</button><button type="button" data-quick="统计">统计</button></div>` +
-    `<div class="row"><textarea name="text" rows="2" placeholder="以${escapeHtml(m.name)}的身份发给应用：报告问题或发命令"></textarea><button type="submit">发送</button></div>` +
+    `<div class="row"><textarea name="text" rows="2" placeholder="以${escapeHtml(m.name)}的身份发给应用：报告问题或发命令"></textarea><button type="submit">发送</button></div><div class="count" aria-live="polite">0/${SIM_MAX_CHARS}</div>` +
     `</form></section>`
   );
 }
@@ -128,6 +140,8 @@ button.card-btn{cursor:pointer}
 .card-done{margin-top:8px;text-align:center;color:#888;border-top:1px solid #eee;padding-top:6px}
 .composer{border-top:1px solid #ddd;background:#f7f7f7;padding:8px}
 .composer .row{display:flex;gap:8px;align-items:center;margin-bottom:4px}
+.composer .count{font-size:12px;color:#888;text-align:right}.composer .count.over{color:#c62828;font-weight:600}
+.meta small.api{color:#aaa;font-size:11px}
 .composer textarea{flex:1;font:inherit;padding:6px;border:1px solid #ccc;border-radius:4px;resize:vertical}
 .composer button{padding:8px 14px;font:inherit;border-radius:4px;border:1px solid #2e7d32;background:#43a047;color:#fff}
 .composer .quick button{padding:2px 10px;background:#fff;color:#333;border-color:#ccc;font-size:13px}
@@ -190,12 +204,19 @@ const SCRIPT = `
   document.addEventListener('submit', function(e){
     var f = e.target; if (!f.classList || !f.classList.contains('composer')) return;
     e.preventDefault();
-    var text = f.text.value.trim(); if (!text) return;
+    var text = f.text.value.trim();
+    if (!text) { toast('请先输入消息内容'); return; }
+    if (text.length > ${SIM_MAX_CHARS}) { toast('消息过长：最多 ${SIM_MAX_CHARS} 字，现在 ' + text.length + ' 字'); return; }
     var body = { conv: f.dataset.conv, from: f.from.value, text: text, bot: f.bot ? f.bot.checked : true };
     var button = f.querySelector('button[type=submit]'); button.disabled = true;
     post('/sim/say', body).then(function(){ f.text.value = ''; poll(); soon(); })
       .catch(function(err){ toast('发送失败：' + err.message); })
       .finally(function(){ button.disabled = false; });
+  });
+  document.addEventListener('input', function(e){
+    var f = e.target.form; if (!f || !f.classList.contains('composer') || e.target.name !== 'text') return;
+    var n = e.target.value.trim().length, c = f.querySelector('.count');
+    c.textContent = n + '/${SIM_MAX_CHARS}'; c.classList.toggle('over', n > ${SIM_MAX_CHARS});
   });
   document.addEventListener('keydown', function(e){
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && e.target.form && e.target.form.classList.contains('composer')) e.target.form.requestSubmit();

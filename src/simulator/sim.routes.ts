@@ -65,7 +65,8 @@ const clickSchema = z.object({ from: z.string().min(1).max(64), seq: z.number().
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value);
-  if (!result.success) throw new AppError('bad_request', result.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('；'));
+  // The messages name what is wrong in words, never the field (the page shows them as they are).
+  if (!result.success) throw new AppError('bad_request', result.error.issues.map((i) => i.message).join('；'));
   return result.data;
 }
 

@@ -205,4 +205,32 @@ describe('in a real browser on a phone: /sim cards never keep a button that woul
     expect(cards.flatMap((c) => c.buttons)).to.deep.equal([]);
     expect(b.problems).to.deep.equal([]);
   });
+
+  it('says what kind each message is in words, counts what is typed, and refuses empty and over-long messages plainly', async () => {
+    await t.say('zhuxia', '东岭村李某某家危房，屋顶漏雨');
+    await t.settle();
+    await b.page.goto(`${t.base}/sim`);
+    await b.page.click('.conv[data-conv="u:zhuxia"]');
+    const pane = b.page.locator('.pane[data-conv="u:zhuxia"]');
+    const meta = pane.locator('.msg.out .meta').first();
+    expect(await meta.innerText()).to.contain('应用消息');
+    expect(await meta.locator('small.api').innerText()).to.equal('message/send');
+    const box = pane.locator('textarea[name=text]');
+    await box.fill('查询 1');
+    expect(await pane.locator('.count').innerText()).to.equal('4/2000');
+    await box.fill('');
+    await pane.locator('button[type=submit]').click();
+    expect(await b.page.locator('#toast').innerText()).to.equal('请先输入消息内容');
+    await box.fill('水'.repeat(2001));
+    expect(await pane.locator('.count').innerText()).to.equal('2001/2000');
+    await pane.locator('button[type=submit]').click();
+    const refusal = await b.page.locator('#toast').innerText();
+    expect(refusal).to.equal('消息过长：最多 2000 字，现在 2001 字');
+    // The server says the same without naming a field, should a script send it.
+    const res = await fetch(`${t.base}/sim/say`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: 'zhuxia', text: '' }) });
+    const body = (await res.json()) as { error: { message: string } };
+    expect(res.status).to.equal(400);
+    expect(body.error.message).to.equal('消息不能为空').and.not.to.contain('text:');
+    expect(b.problems).to.deep.equal([]);
+  });
 });
