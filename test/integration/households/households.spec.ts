@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { leadersDigest } from '../../../src/digest/digest.messages';
+import { collectDigest } from '../../../src/digest/digest.service';
 import type { FindingJson } from '../../helpers/finding-json';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
 import { signIn } from '../../helpers/web-session';
@@ -98,6 +100,10 @@ describe('households: one record per household, named by its code in groups; dup
     expect(t.wecom.toWebhook(NONGYE).at(-1)!.content).to.contain('【交办】第 3 号问题').and.to.contain('反弹');
     const other = await water('东岭村', { name: '李某某' });
     expect(other.relapse).to.equal(false);
+    // The leaders' digest counts it, with the open findings by 问题来源, and names nobody.
+    const digest = leadersDigest(await collectDigest(t.service.domain, t.clock.now()), 4096, 'robot');
+    expect(digest).to.contain('按来源和批次（未办结）：自查 3').and.to.match(/反弹 .*1.* 件/);
+    expect(digest).not.to.contain('王某某').and.not.to.contain('李某某');
   });
 
   it('/dashboard/villages counts per village and 管区 with 清零; the household page shows name and ID only to those who may see them', async () => {
