@@ -48,19 +48,18 @@ function compile(rules: readonly LexiconRule[]): Matcher[] {
 
 const MATCHERS = compile(LEXICON);
 
-function* find(text: string, pattern: string | RegExp): Generator<Span> {
-  if (typeof pattern === 'string') {
-    yield* occurrences(text, pattern);
-    return;
-  }
+function find(text: string, pattern: string | RegExp): Span[] {
+  if (typeof pattern === 'string') return occurrences(text, pattern);
+  const spans: Span[] = [];
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
     if (m[0] === '') {
       pattern.lastIndex++;
       continue;
     }
-    yield { start: m.index, end: m.index + m[0].length };
+    spans.push({ start: m.index, end: m.index + m[0].length });
   }
+  return spans;
 }
 
 /**
@@ -72,7 +71,10 @@ export function scoreLexicon(text: string, masked: readonly Span[] = []): Lexico
   for (const span of masked) used.fill(1, span.start, span.end);
   const hits = new Map<string, LexiconHit>();
 
+  // Only words that start with a character the report has can match; most of the lexicon cannot.
+  const chars = new Set(text);
   for (const matcher of MATCHERS) {
+    if (typeof matcher.pattern === 'string' && !chars.has(matcher.pattern[0]!)) continue;
     for (const span of find(text, matcher.pattern)) {
       if (used.subarray(span.start, span.end).some((u) => u === 1)) continue;
       used.fill(1, span.start, span.end);

@@ -1,6 +1,8 @@
 import { DISTRICT, findItem, getTask, isDistrictTask, isTaskNo, taskDepartments, type TaskNo } from '../../config/division-table';
 import type { OrgConfig } from '../../config/org';
 import { choiceFromCode, parseExplicit, type ExplicitChoice } from './explicit.parser';
+import { createItemClassifier, featuresOf } from './item.classifier';
+import { ITEM_MODEL } from './item-model.data';
 import { createLearnedMatcher } from './learned.matcher';
 import { scoreLexicon, type LexiconHit } from './lexicon.scorer';
 import { householdOf, namesHousehold, piecesOf, type Piece } from './report.splitter';
@@ -73,12 +75,16 @@ export interface Router {
    * exactly as `route` routes it.
    */
   routeReport(input: RouteInput, learned?: LearnedCorrection[]): RoutedPart[];
+  /** What the item model reads of a report (for training it: src/routing/item-model.train.ts). */
+  features(text: string): Map<string, number>;
   departmentsFor(task: TaskNo, item: string | null, village: string | null): string[];
   findVillage(text: string): VillageMatch | null;
 }
 
-/** Below this much evidence nothing is said to match. */
+/** Below this much lexicon evidence nothing is said to match... */
 const MIN_EVIDENCE = 1;
+/** ...unless the model is this sure of the unit from the wording alone. */
+const GUESS_WITHOUT_WORDS = 0.8;
 /** Below this the best guess is offered but confirmed first. */
 const FIRM_EVIDENCE = 2;
 /** The runner-up at 70% of the best or more is too close to call. */
@@ -200,20 +206,55 @@ function keywordReasons(evidence: Evidence, task: TaskNo | null): string[] {
   return reasons;
 }
 
+/** Another unit (task and departments) the lexicon hears about nearly as plainly as the top one. */
+function plainRival(evidence: Evidence, chosen: string): LexiconTarget | null {
+  const unitOf = (target: LexiconTarget) => {
+    const code = typeof target === 'number' ? DEFAULT_ITEM[target] : target;
+    return `${taskOf(code)}|${findItem(code)?.subArea.departments.join('、') ?? ''}`;
+  };
+  const units = new Map<string, { weight: number; target: LexiconTarget }>();
+  for (const hit of evidence.hits) {
+    const key = unitOf(hit.counted);
+    const u = units.get(key) ?? { weight: 0, target: hit.counted };
+    u.weight += hit.weight;
+    units.set(key, u);
+  }
+  const ranked = [...units.entries()].sort((a, b) => b[1].weight - a[1].weight);
+  const [first, second] = ranked;
+  if (!first || !second || second[1].weight < FIRM_EVIDENCE || second[1].weight < CLOSE_RATIO * first[1].weight) return null;
+  return first[0] === unitOf(chosen) ? second[1].target : first[1].target;
+}
+
 function uniqueByItem(list: RouteCandidate[]): RouteCandidate[] {
   const seen = new Set<string>();
   return list.filter((c) => (seen.has(c.item) ? false : (seen.add(c.item), true))).slice(0, MAX_ALTERNATIVES);
 }
+
+/** A clause ending in a verdict that all is well ("不正常", "不达标" are problems, not verdicts). */
+const VERDICT_CLAUSE = /[^，。；,;！!？?]*?(?:(?<![不没未])(?:正常|达标|合格)|没(?:有|啥|什么)?问题|已解决|解决了|已整改|修好了|已修好)(?=[，。；,;！!？?]|$)/gu;
+
+const classifier = createItemClassifier(ITEM_MODEL);
+/** Each model class's task, and its unit: the task with the departments its sub-area goes to. */
+const MODEL_TASKS: TaskNo[] = classifier.items.map((code) => taskOf(code));
+const MODEL_UNITS = (() => {
+  const keys = classifier.items.map((code) => `${taskOf(code)}|${findItem(code)?.subArea.departments.join('、') ?? ''}`);
+  const distinct = [...new Set(keys)];
+  return { of: keys.map((k) => distinct.indexOf(k)), count: distinct.length };
+})();
 
 export function createRouter(org: OrgConfig): Router {
   const villages = createVillageFinder(org);
   // Reasons are read by people (查询, the finding page): the 包村干部 by name, not userid.
   const names = new Map([...org.people, ...org.leaders].map((p) => [p.userid, p.name]));
 
-  /** Spans that are not the report's own words about the problem: villages, the town, `#8`. */
+  /**
+   * Spans that are not the report's own words about the problem: villages, the town, `#8`, and
+   * clauses that end by saying their matter is fine ("自来水水质正常，就是房顶漏雨").
+   */
   const maskedSpans = (normalised: string, explicit: ExplicitChoice | null): Span[] => [
     ...villages.spans(normalised),
     ...(explicit?.span ? [explicit.span] : []),
+    ...[...normalised.matchAll(VERDICT_CLAUSE)].map((m) => ({ start: m.index, end: m.index + m[0].length })),
   ];
 
   const similarityKey = (text: string): string => {
@@ -332,45 +373,58 @@ export function createRouter(org: OrgConfig): Router {
       hints.push(`参照此前纠正：${lookedUp}，加权 ${round2(weight)}`);
     }
 
-    const ranked = rankedTasks(evidence);
-    const [first, second] = ranked;
-    const alternatives = uniqueByItem(candidates(evidence));
-    if (!first || first[1] < MIN_EVIDENCE) {
+    const probabilities = classifier.probabilities(featuresOf(similarityKey(input.text ?? ''), evidence));
+    const decision = decide(probabilities);
+    const lexiconTop = rankedTasks(evidence)[0]?.[1] ?? 0;
+    if (!decision || (lexiconTop < MIN_EVIDENCE && decision.confidence < GUESS_WITHOUT_WORDS)) {
       const said = normalised === '' ? '内容为空' : '未识别出具体问题';
       return finish(
         null,
         null,
-        { confidence: 0, needsConfirmation: true, alternatives, source: 'none' },
+        { confidence: 0, needsConfirmation: true, alternatives: decision?.alternatives ?? [], source: 'none' },
         [`${said}，请补充说明（什么人、什么事）或选择类别`, ...keywordReasons(evidence, null)],
       );
     }
 
-    const [task, top] = first;
-    const item = bestItem(evidence, task);
-    const runnerUp = second?.[1] ?? 0;
-    // Within task 5 the problems go to different departments, so a close second item matters too.
-    const rivalItem = alternatives.find((c) => c.task === task && c.item !== item);
-    const itemScore = evidence.items.get(item) ?? 0;
-    const itemRival = rivalItem ? rivalItem.score : 0;
-
-    const separation = Math.min(
-      runnerUp > 0 ? (top - runnerUp) / top : 1,
-      itemRival > 0 && itemScore > 0 ? (itemScore - itemRival) / itemScore : 1,
-    );
-    const strength = 1 - Math.exp(-top / 3);
-    const confidence = round2(strength * (0.55 + 0.45 * Math.max(0, separation)));
-
+    const { task, item, confidence, rival, alternatives } = decision;
     const checks: string[] = [];
-    if (top < FIRM_EVIDENCE) checks.push('依据不足，请确认');
-    if (second && runnerUp >= CLOSE_RATIO * top) checks.push(`与${describeTarget(second[0])}接近，请确认`);
-    if (rivalItem && itemRival >= CLOSE_RATIO * itemScore) checks.push(`与${describeTarget(rivalItem.item)}接近，请确认`);
-
+    if (confidence < classifier.confirmBelow) checks.push('依据不足，请确认');
+    if (rival && rival.p >= CLOSE_RATIO * confidence) checks.push(`与${describeTarget(rival.item)}接近，请确认`);
+    // Two units both named plainly ("漏雨" and "辍学", or 吃水 and 上学 within task 5): whatever
+    // the model prefers, ask.
+    const other = plainRival(evidence, item);
+    if (other && !checks.length) checks.push(`与${describeTarget(other)}接近，请确认`);
     return finish(
       task,
       item,
-      { confidence, needsConfirmation: checks.length > 0, alternatives, source: 'lexicon' },
+      { confidence: round2(confidence), needsConfirmation: checks.length > 0, alternatives, source: 'lexicon' },
       [...checks, ...hints, ...keywordReasons(evidence, task)],
     );
+  }
+
+  /**
+   * The model's probabilities as a route: the likeliest task, its likeliest item, and how likely
+   * the unit it goes to is (items of a task that go to the same departments count together, as
+   * the route is right whichever of them it is). The rival is the likeliest other unit.
+   */
+  function decide(p: Float64Array) {
+    const taskP = new Float64Array(9);
+    const unitP = new Float64Array(MODEL_UNITS.count);
+    for (let i = 0; i < p.length; i++) {
+      taskP[MODEL_TASKS[i]!]! += p[i]!;
+      unitP[MODEL_UNITS.of[i]!]! += p[i]!;
+    }
+    let task: TaskNo | null = null;
+    for (let t = 1; t <= 8; t++) if (isTaskNo(t) && (task === null || taskP[t]! > taskP[task]!)) task = t;
+    if (task === null || classifier.items.length === 0) return null;
+    const order = classifier.items.map((_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b);
+    const chosen = order.find((i) => MODEL_TASKS[i] === task)!;
+    const unit = MODEL_UNITS.of[chosen]!;
+    const rivalAt = order.find((i) => MODEL_UNITS.of[i] !== unit);
+    const rival = rivalAt === undefined ? null : { item: classifier.items[rivalAt]!, p: unitP[MODEL_UNITS.of[rivalAt]!]! };
+    const candidate = (i: number): RouteCandidate => ({ task: MODEL_TASKS[i]!, item: classifier.items[i]!, score: round2(p[i]!) });
+    const alternatives = uniqueByItem([chosen, ...order].map(candidate));
+    return { task, item: classifier.items[chosen]!, confidence: unitP[unit]!, rival, alternatives };
   }
 
   /**
@@ -439,5 +493,11 @@ export function createRouter(org: OrgConfig): Router {
     });
   }
 
-  return { route, routeReport, departmentsFor, findVillage: villages.find };
+  function features(text: string): Map<string, number> {
+    const normalised = normaliseText(text);
+    const evidence = tally(scoreLexicon(normalised, maskedSpans(normalised, parseExplicit(normalised))));
+    return featuresOf(similarityKey(text), evidence);
+  }
+
+  return { route, routeReport, features, departmentsFor, findVillage: villages.find };
 }

