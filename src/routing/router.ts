@@ -95,6 +95,8 @@ const ADOPT_SIMILARITY = 0.5;
 const HINT_SIMILARITY = 0.3;
 const HINT_WEIGHT = 6;
 const MAX_ALTERNATIVES = 4;
+/** A task or problem at least this probable is offered as a choice when the bot asks. */
+const LIKELY = 0.1;
 /**
  * Evidence a piece needs on its own before it counts as another problem: a sentence that names a
  * problem outright (医保没交, 危房) is one; a clause after a comma must say it more plainly, since
@@ -381,7 +383,7 @@ export function createRouter(org: OrgConfig): Router {
       return finish(
         null,
         null,
-        { confidence: 0, needsConfirmation: true, alternatives: decision?.alternatives ?? [], source: 'none' },
+        { confidence: 0, needsConfirmation: true, alternatives: uniqueByItem(candidates(evidence)), source: 'none' },
         [`${said}，请补充说明（什么人、什么事）或选择类别`, ...keywordReasons(evidence, null)],
       );
     }
@@ -422,8 +424,16 @@ export function createRouter(org: OrgConfig): Router {
     const unit = MODEL_UNITS.of[chosen]!;
     const rivalAt = order.find((i) => MODEL_UNITS.of[i] !== unit);
     const rival = rivalAt === undefined ? null : { item: classifier.items[rivalAt]!, p: unitP[MODEL_UNITS.of[rivalAt]!]! };
+    // The choices offered: each likely task by its likeliest item, and within the chosen task its
+    // likely problems that go to other departments (5.2 beside 5.3), best first.
     const candidate = (i: number): RouteCandidate => ({ task: MODEL_TASKS[i]!, item: classifier.items[i]!, score: round2(p[i]!) });
-    const alternatives = uniqueByItem([chosen, ...order].map(candidate));
+    const offered = order.filter(
+      (i) =>
+        i === chosen ||
+        (MODEL_TASKS[i] !== task && taskP[MODEL_TASKS[i]!]! >= LIKELY && order.find((j) => MODEL_TASKS[j] === MODEL_TASKS[i]) === i) ||
+        (MODEL_TASKS[i] === task && MODEL_UNITS.of[i] !== unit && p[i]! >= LIKELY),
+    );
+    const alternatives = uniqueByItem([chosen, ...offered].map(candidate));
     return { task, item: classifier.items[chosen]!, confidence: unitP[unit]!, rival, alternatives };
   }
 
