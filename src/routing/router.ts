@@ -396,10 +396,12 @@ export function createRouter(org: OrgConfig): Router {
     // the model prefers, ask.
     const other = plainRival(evidence, item);
     if (other && !checks.length) checks.push(`与${describeTarget(other)}接近，请确认`);
+    const otherItem = other === null ? null : typeof other === 'number' ? DEFAULT_ITEM[other] : other;
+    const offered = otherItem ? uniqueByItem([alternatives[0]!, { task: taskOf(otherItem), item: otherItem, score: 0 }, ...alternatives.slice(1)]) : alternatives;
     return finish(
       task,
       item,
-      { confidence: round2(confidence), needsConfirmation: checks.length > 0, alternatives, source: 'lexicon' },
+      { confidence: round2(confidence), needsConfirmation: checks.length > 0, alternatives: offered, source: 'lexicon' },
       [...checks, ...hints, ...keywordReasons(evidence, task)],
     );
   }
