@@ -86,8 +86,11 @@ const close = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
-/** The floor: a Koa server that reads the body, checks the signature and decrypts, nothing else. */
-async function baseline(): Promise<LoadResult> {
+/**
+ * A Koa server that reads the body, checks the signature and decrypts, then hands the event to
+ * `keep` (nothing, or a store) before answering: the floors the bot's intake is compared with.
+ */
+function verifyingApp(keep: (event: { id: string; xml: string }) => Promise<void>): Koa {
   const crypto = createCallbackCrypto({ token: TEST_APP.token, encodingAesKey: TEST_APP.encodingAesKey, receiveId: TEST_APP.corpId });
   const app = new Koa();
   app.use(async (ctx) => {
@@ -98,11 +101,16 @@ async function baseline(): Promise<LoadResult> {
       ctx.status = 401;
       return;
     }
-    crypto.decrypt(encrypt);
+    await keep({ id: q.msg_signature ?? '', xml: crypto.decrypt(encrypt) });
     ctx.status = 200;
     ctx.body = '';
   });
-  const { server, base } = await listen(app);
+  return app;
+}
+
+/** The floor: verify and decrypt, nothing else. */
+async function baseline(): Promise<LoadResult> {
+  const { server, base } = await listen(verifyingApp(async () => {}));
   try {
     return await load(`${base}/wecom/callback`, signRequests(120_000, 0));
   } finally {
@@ -115,22 +123,10 @@ async function baseline(): Promise<LoadResult> {
  * server that stores a callback before acknowledging it pays (unless it groups writes).
  */
 async function durableFloor(dbBase: string): Promise<LoadResult> {
-  const crypto = createCallbackCrypto({ token: TEST_APP.token, encodingAesKey: TEST_APP.encodingAesKey, receiveId: TEST_APP.corpId });
   const connection = await openDatabase(dbUri(dbBase, 'bench_floor'));
   const events = connection.db!.collection<{ _id: string; xml: string; receivedAt: Date }>('events');
-  const app = new Koa();
-  app.use(async (ctx) => {
-    const body = await readTextBody(ctx);
-    const encrypt = parseAppEnvelope(body).Encrypt;
-    const q = ctx.query as Record<string, string>;
-    if (!crypto.verify(q.msg_signature ?? '', q.timestamp ?? '', q.nonce ?? '', encrypt)) {
-      ctx.status = 401;
-      return;
-    }
-    const xml = crypto.decrypt(encrypt);
-    await events.insertOne({ _id: q.msg_signature ?? '', xml, receivedAt: new Date() });
-    ctx.status = 200;
-    ctx.body = '';
+  const app = verifyingApp(async ({ id, xml }) => {
+    await events.insertOne({ _id: id, xml, receivedAt: new Date() });
   });
   const { server, base } = await listen(app);
   try {
