@@ -1,15 +1,15 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
 import { startTestService, type TestService } from '../helpers/service';
 import { TINY_PNG } from '../helpers/web-session';
+import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it) on a phone-sized
 // screen, signed in through the whole WeCom OAuth round trip (the fake WeCom plays the OAuth page).
-const CHROMIUM = '/usr/bin/chromium';
 const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 
 describe('in a real browser: the report form and the dashboard', function () {
@@ -22,17 +22,14 @@ describe('in a real browser: the report form and the dashboard', function () {
   const problems: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     wecom = await startFakeWeCom();
     t = await startTestService({ wecom, env: { WECOM_OAUTH_BASE: wecom.base } });
     profile = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       viewport: { width: 375, height: 740 },
       deviceScaleFactor: 2,
       isMobile: true,

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -7,11 +7,10 @@ import { seedFindings, SEED_NOW } from '../helpers/seed-findings';
 import { startTestService, type TestService } from '../helpers/service';
 import { startSimService, type SimService } from '../helpers/sim-service';
 import { signIn } from '../helpers/web-session';
+import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
 
 // What a leader and a cadre see on a phone (390×844, Debian's Chromium): the dashboard's numbers
 // first and readable, a finding's 超期, and cards that never keep a button the bot would refuse.
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const PHONE = { width: 390, height: 844 };
 
 // No DOM types here (the project compiles for Node): the page's globals are described where used.
@@ -37,7 +36,7 @@ async function phone(): Promise<{ context: BrowserContext; page: Page; profile: 
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: PHONE,
     deviceScaleFactor: 2,
     isMobile: true,
@@ -59,10 +58,7 @@ describe('in a real browser on a phone: the dashboard and a finding', function (
   let b: Awaited<ReturnType<typeof phone>>;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     t = await startTestService({ now: SEED_NOW });
     await seedFindings(t);
     const cookie = await signIn(t, 'wangzhen');
@@ -161,7 +157,7 @@ describe('in a real browser on a phone: /sim cards never keep a button that woul
   let b: Awaited<ReturnType<typeof phone>>;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) this.skip();
+    skipWithoutChromium(this);
     t = await startSimService();
     b = await phone();
   });

@@ -1,16 +1,16 @@
 import { expect } from 'chai';
 import JSZip from 'jszip';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
 import { seedFindings, SEED_NOW } from '../helpers/seed-findings';
 import { startTestService, type TestService } from '../helpers/service';
+import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it), a leader signed in
 // through the WeCom OAuth round trip (the fake WeCom plays the OAuth page).
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('in a real browser: a leader downloads the 整改报告 from the dashboard', function () {
   this.timeout(90_000);
@@ -21,10 +21,7 @@ describe('in a real browser: a leader downloads the 整改报告 from the dashbo
   let profile: string;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      skipped: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     wecom = await startFakeWeCom();
     t = await startTestService({ wecom, now: SEED_NOW, env: { WECOM_OAUTH_BASE: wecom.base } });
     await seedFindings(t);
@@ -33,7 +30,7 @@ describe('in a real browser: a leader downloads the 整改报告 from the dashbo
       executablePath: CHROMIUM,
       headless: true,
       acceptDownloads: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       locale: 'zh-CN',
     });
     page = context.pages()[0] ?? (await context.newPage());

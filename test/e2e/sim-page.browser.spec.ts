@@ -1,14 +1,13 @@
 import { expect } from 'chai';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startSimService, type SimService } from '../helpers/sim-service';
+import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
 
 // The /sim page in headless Chromium (Debian's, never a downloaded one): a cadre types a report,
 // it arrives in the department's group, a department member clicks 签收 on the card.
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe('e2e: the /sim page in Chromium', function () {
   this.timeout(90_000);
@@ -19,16 +18,13 @@ describe('e2e: the /sim page in Chromium', function () {
   const problems: string[] = [];
 
   before(function () {
-    if (!existsSync(CHROMIUM)) {
-      console.log(`      (skipped: ${CHROMIUM} not found; apt-get install -y chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
   });
 
   beforeEach(async () => {
     t = await startSimService();
     userDataDir = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1200, height: 800 } });
+    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 800 } });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
     page.on('console', (m) => {
