@@ -1,14 +1,13 @@
 import ExcelJS from 'exceljs';
 import { pino } from 'pino';
-import { loadConfig } from '../../config/env';
 import type { OrgConfig } from '../../config/org';
 import { commitImport, planImport } from '../../src/import/list-import.service';
 import { listTemplate, LIST_COLUMNS } from '../../src/import/list-workbook';
 import { createLogger } from '../../src/logger';
 import { createService } from '../../src/main';
 import { DEMO_REPORTS, DEMO_SURNAMES } from '../../src/simulator/demo-data';
+import { benchConfig } from './bench-config';
 import { startFakeWeCom } from '../helpers/fake-wecom';
-import { TEST_APP } from '../helpers/wecom-signer';
 
 export interface ImportBench {
   rows: number;
@@ -51,17 +50,7 @@ async function makeList(org: OrgConfig, rows: number): Promise<Buffer> {
 /** The real service on its own database and a fake WeCom; the import as the page runs it. */
 export async function importBench(databaseUri: string, org: OrgConfig, rows = 2_000, say: (m: string) => void = () => undefined): Promise<ImportBench> {
   const wecom = await startFakeWeCom({ app: { secret: 'bench-secret' } });
-  const config = loadConfig({
-    PORT: '0',
-    MONGODB_URI: databaseUri,
-    WECOM_API_BASE: wecom.base,
-    WECOM_CORP_ID: TEST_APP.corpId,
-    WECOM_AGENT_ID: '1000002',
-    WECOM_SECRET: 'bench-secret',
-    WECOM_TOKEN: TEST_APP.token,
-    WECOM_ENCODING_AES_KEY: TEST_APP.encodingAesKey,
-    LOG_LEVEL: 'info',
-  });
+  const config = benchConfig(databaseUri, wecom.base, { LOG_LEVEL: 'info' });
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
   const service = createService({ config, org, logger, schedule: false });
   await service.start();

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Koa from 'koa';
 import { pino } from 'pino';
-import { loadConfig } from '../../config/env';
 import { allItems, isDistrictTask, type TaskNo } from '../../config/division-table';
 import { loadOrgConfig } from '../../config/org';
 import { openDatabase } from '../../src/db/connection';
@@ -22,6 +21,7 @@ import { createDirectory } from '../../src/org/directory';
 import { DEMO_REPORTS, DEMO_SURNAMES } from '../../src/simulator/demo-data';
 import { createCallbackCrypto } from '../../src/wecom/callback-crypto';
 import { parseAppEnvelope } from '../../src/wecom/callback-parse';
+import { benchConfig } from './bench-config';
 import { startFakeWeCom } from '../helpers/fake-wecom';
 import { routingBench, type RoutingBench } from './routing.bench';
 import { appTextXml, signedAppCallback, TEST_APP } from '../helpers/wecom-signer';
@@ -140,18 +140,7 @@ async function durableFloor(dbBase: string): Promise<LoadResult> {
 /** The real app: receiver, inbox on the database, and the handlers and outbox working behind it. */
 async function intake(dbBase: string): Promise<LoadResult & { processedAfter: number }> {
   const wecom = await startFakeWeCom({ app: { secret: 'bench-secret' } });
-  const config = loadConfig({
-    PORT: '0',
-    MONGODB_URI: dbUri(dbBase, 'bench_intake'),
-    WECOM_API_BASE: wecom.base,
-    WECOM_CORP_ID: TEST_APP.corpId,
-    WECOM_AGENT_ID: AGENT_ID,
-    WECOM_SECRET: 'bench-secret',
-    WECOM_TOKEN: TEST_APP.token,
-    WECOM_ENCODING_AES_KEY: TEST_APP.encodingAesKey,
-    LOG_LEVEL: 'info',
-    TRUST_PROXY: '1',
-  });
+  const config = benchConfig(dbUri(dbBase, 'bench_intake'), wecom.base, { WECOM_AGENT_ID: AGENT_ID, LOG_LEVEL: 'info', TRUST_PROXY: '1' });
   // Logging as in production (info), to nowhere.
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: '/dev/null', sync: false }) });
   const service = createService({ config, org, logger, schedule: false });

@@ -3,12 +3,11 @@
 // resident memory. Prints one JSON line.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../config/env';
 import { loadOrgConfig } from '../../config/org';
 import { silentLogger } from '../../src/logger';
 import { createService } from '../../src/main';
+import { benchConfig } from './bench-config';
 import { startFakeWeCom } from '../helpers/fake-wecom';
-import { TEST_APP } from '../helpers/wecom-signer';
 
 type Fn = (...args: unknown[]) => Promise<unknown>;
 
@@ -28,18 +27,7 @@ async function main(): Promise<void> {
   if (!uri) throw new Error('BENCH_MONGODB_URI not set');
   const wecom = await startFakeWeCom({ app: { secret: 'bench-secret' } });
   const adminToken = 'bench-admin-token-0123456789';
-  const config = loadConfig({
-    PORT: '0',
-    MONGODB_URI: uri,
-    WECOM_API_BASE: wecom.base,
-    WECOM_CORP_ID: TEST_APP.corpId,
-    WECOM_AGENT_ID: '1000002',
-    WECOM_SECRET: 'bench-secret',
-    WECOM_TOKEN: TEST_APP.token,
-    WECOM_ENCODING_AES_KEY: TEST_APP.encodingAesKey,
-    ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: 'silent',
-  });
+  const config = benchConfig(uri, wecom.base, { ADMIN_TOKEN: adminToken, LOG_LEVEL: 'silent' });
   const service = createService({ config, org: loadOrgConfig('config/org.example.yaml'), logger: silentLogger(), schedule: false });
   // On a database whose findings were written without the service, the start builds the views (once).
   const startedAt = performance.now();
