@@ -12,11 +12,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist');
 const stamp = path.join(outDir, '.built');
 const sourceDirs = ['src', 'handlers', 'jobs', 'config'];
+/** Run from the source tree only (with tsx), never by `npm start` or the CLI. */
+const notShipped = [path.join(root, 'src/routing/training')];
 
 function sources(dir) {
   const found = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    if (notShipped.includes(full)) continue;
     if (entry.isDirectory()) found.push(...sources(full));
     else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) found.push(full);
   }

@@ -12,7 +12,7 @@ const router = createRouter(org);
 /**
  * The labelled corpus (test/fixtures/corpus): reports written the ways cadres write them, split
  * once by a hash of the text into a training part (the item model is trained on it,
- * scripts/train-routing.ts) and a held-out part that is only ever scored here.
+ * src/routing/training/train-routing.ts) and a held-out part that is only ever scored here.
  */
 function corpus(file: string): RoutingCase[] {
   const villages = org.districts.flatMap((d) => d.villages.map((v) => ({ name: v.name, district: d.name })));
