@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     let npmCliRouteMs: number | null = null;
     let startMs: number | null = null;
     if (!ONLY || ONLY === 'start') {
-      const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const build = spawnSync(process.execPath, ['src/build/build.mjs', '--if-stale'], { stdio: ['ignore', 'ignore', 'inherit'] });
       if (build.status !== 0) throw new Error('npm run build failed');
       const direct = cliRoute(process.execPath, ['dist/src/cli.js']);
       [cliRouteMs, cliRouteCpuMs] = [direct.ms, direct.cpuMs];

@@ -12,7 +12,7 @@ describe('the compiled build (dist/)', function () {
 
   before(() => {
     // As `prestart` does: builds when a source is newer than dist/, else nothing.
-    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: projectRoot, encoding: 'utf8', timeout: 170_000 });
+    const build = spawnSync(process.execPath, ['src/build/build.mjs', '--if-stale'], { cwd: projectRoot, encoding: 'utf8', timeout: 170_000 });
     expect(build.status, build.stderr).to.equal(0);
   });
 
