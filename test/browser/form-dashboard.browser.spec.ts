@@ -1,12 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
 import { startTestService, type TestService } from '../helpers/service';
 import { TINY_PNG } from '../helpers/web-session';
-import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
+import { openChromium, skipWithoutChromium, type OpenBrowser } from '../helpers/browser';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it) on a phone-sized
 // screen, signed in through the whole WeCom OAuth round trip (the fake WeCom plays the OAuth page).
@@ -16,36 +13,20 @@ describe('in a real browser: the report form and the dashboard', function () {
   this.timeout(90_000);
   let wecom: FakeWeCom;
   let t: TestService;
+  let b: OpenBrowser;
   let context: BrowserContext;
   let page: Page;
-  let profile: string;
-  const problems: string[] = [];
 
   before(async function () {
     skipWithoutChromium(this);
     wecom = await startFakeWeCom();
     t = await startTestService({ wecom, env: { WECOM_OAUTH_BASE: wecom.base } });
-    profile = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 375, height: 740 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-    });
+    b = await openChromium({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    ({ context, page } = b);
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await b?.close();
     await t?.stop();
     await wecom?.close();
   });
@@ -99,7 +80,7 @@ describe('in a real browser: the report form and the dashboard', function () {
     expect(group[0]!.content).to.contain('【交办】第 1 号问题').and.to.contain('5.2');
     const f = (await (await t.api('/api/findings/1')).json()) as { channel: string; source: string; reporter: string; urgency: string; item: string };
     expect(f).to.include({ channel: 'form', source: '自查', reporter: 'zhuxia', urgency: 'urgent', item: '5.2' });
-    expect(problems).to.deep.equal([]);
+    expect(b.problems).to.deep.equal([]);
   });
 
   it('opens the dashboard as a leader: totals, the trend chart, filters and a finding with its photo', async () => {
@@ -121,6 +102,6 @@ describe('in a real browser: the report form and the dashboard', function () {
     await Promise.all([page.waitForURL(`${t.base}/dashboard/findings/1`), page.click('[data-testid="list"] a[href="/dashboard/findings/1"] >> nth=0')]);
     expect(await page.textContent('[data-testid="history"]')).to.contain('朱霞').and.to.contain('报告');
     expect(await page.locator('[data-testid="photos"] img').evaluate((img: Img) => img.naturalWidth)).to.equal(1);
-    expect(problems).to.deep.equal([]);
+    expect(b.problems).to.deep.equal([]);
   });
 });

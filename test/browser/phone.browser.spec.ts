@@ -1,13 +1,9 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { seedFindings, SEED_NOW } from '../helpers/seed-findings';
 import { startTestService, type TestService } from '../helpers/service';
 import { startSimService, type SimService } from '../helpers/sim-service';
 import { signIn } from '../helpers/web-session';
-import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
+import { openChromium, skipWithoutChromium, type OpenBrowser } from '../helpers/browser';
 
 // What a leader and a cadre see on a phone (390×844, Debian's Chromium): the dashboard's numbers
 // first and readable, a finding's 超期, and cards that never keep a button the bot would refuse.
@@ -31,31 +27,13 @@ interface El {
 type Doc = { querySelectorAll(s: string): Iterable<El> };
 type Win = { document: Doc; getComputedStyle(e: El): { fontSize: string; paddingLeft: string; paddingRight: string; display: string; visibility: string } };
 
-async function phone(): Promise<{ context: BrowserContext; page: Page; profile: string; problems: string[] }> {
-  const profile = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: PHONE,
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-    locale: 'en-US', // the pages must not depend on the browser's language
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const problems: string[] = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
-  });
-  return { context, page, profile, problems };
-}
+/** A phone-sized Chromium; the pages must not depend on the browser's language. */
+const phone = (): Promise<OpenBrowser> => openChromium({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'en-US' });
 
 describe('in a real browser on a phone: the dashboard and a finding', function () {
   this.timeout(120_000);
   let t: TestService;
-  let b: Awaited<ReturnType<typeof phone>>;
+  let b: OpenBrowser;
 
   before(async function () {
     skipWithoutChromium(this);
@@ -67,8 +45,7 @@ describe('in a real browser on a phone: the dashboard and a finding', function (
     await b.context.addCookies([{ name: name!, value: value!, url: t.base }]);
   });
   after(async () => {
-    await b?.context.close();
-    if (b?.profile) rmSync(b.profile, { recursive: true, force: true });
+    await b?.close();
     await t?.stop();
   });
 
@@ -154,7 +131,7 @@ describe('in a real browser on a phone: the dashboard and a finding', function (
 describe('in a real browser on a phone: /sim cards never keep a button that would be refused', function () {
   this.timeout(120_000);
   let t: SimService;
-  let b: Awaited<ReturnType<typeof phone>>;
+  let b: OpenBrowser;
 
   before(async function () {
     skipWithoutChromium(this);
@@ -162,8 +139,7 @@ describe('in a real browser on a phone: /sim cards never keep a button that woul
     b = await phone();
   });
   after(async () => {
-    await b?.context.close();
-    if (b?.profile) rmSync(b.profile, { recursive: true, force: true });
+    await b?.close();
     await t?.stop();
   });
 

@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import JSZip from 'jszip';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
 import { seedFindings, SEED_NOW } from '../helpers/seed-findings';
 import { startTestService, type TestService } from '../helpers/service';
-import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
+import { openChromium, skipWithoutChromium, type OpenBrowser } from '../helpers/browser';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it), a leader signed in
 // through the WeCom OAuth round trip (the fake WeCom plays the OAuth page).
@@ -16,29 +14,20 @@ describe('in a real browser: a leader downloads the 整改报告 from the dashbo
   this.timeout(90_000);
   let wecom: FakeWeCom;
   let t: TestService;
-  let context: BrowserContext;
+  let b: OpenBrowser;
   let page: Page;
-  let profile: string;
 
   before(async function () {
     skipWithoutChromium(this);
     wecom = await startFakeWeCom();
     t = await startTestService({ wecom, now: SEED_NOW, env: { WECOM_OAUTH_BASE: wecom.base } });
     await seedFindings(t);
-    profile = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      acceptDownloads: true,
-      args: CHROMIUM_ARGS,
-      locale: 'zh-CN',
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    b = await openChromium({ acceptDownloads: true, locale: 'zh-CN' });
+    page = b.page;
   });
 
   after(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await b?.close();
     await t?.stop();
     await wecom?.close();
   });

@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { startSimService, type SimService } from '../helpers/sim-service';
-import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser';
+import { openChromium, skipWithoutChromium, type OpenBrowser } from '../helpers/browser';
 
 // The /sim page in headless Chromium (Debian's, never a downloaded one): a cadre types a report,
 // it arrives in the department's group, a department member clicks 签收 on the card.
@@ -12,10 +9,8 @@ import { CHROMIUM, CHROMIUM_ARGS, skipWithoutChromium } from '../helpers/browser
 describe('e2e: the /sim page in Chromium', function () {
   this.timeout(90_000);
   let t: SimService;
-  let browser: BrowserContext;
+  let b: OpenBrowser;
   let page: Page;
-  let userDataDir: string;
-  const problems: string[] = [];
 
   before(function () {
     skipWithoutChromium(this);
@@ -23,17 +18,11 @@ describe('e2e: the /sim page in Chromium', function () {
 
   beforeEach(async () => {
     t = await startSimService();
-    userDataDir = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
-    browser = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1200, height: 800 } });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (err) => problems.push(`pageerror: ${err.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
-    });
+    b = await openChromium({ viewport: { width: 1200, height: 800 } });
+    page = b.page;
   });
   afterEach(async () => {
-    await browser?.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    await b?.close();
     await t?.stop();
   });
 
@@ -73,7 +62,7 @@ describe('e2e: the /sim page in Chromium', function () {
 
     const f = (await (await t.api('/api/findings/1')).json()) as { status: string };
     expect(f.status).to.equal('accepted');
-    expect(problems).to.deep.equal([]);
+    expect(b.problems).to.deep.equal([]);
   });
 
   it('works on a phone: the list first, then one conversation with a way back; @bot from the group composer', async () => {
@@ -96,6 +85,6 @@ describe('e2e: the /sim page in Chromium', function () {
 
     await group.locator('.back').click();
     expect(await page.locator('#list').isVisible()).to.equal(true);
-    expect(problems).to.deep.equal([]);
+    expect(b.problems).to.deep.equal([]);
   });
 });
