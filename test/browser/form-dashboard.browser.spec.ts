@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
-import { startTestService, type TestService } from '../helpers/service';
+import type { FakeWeCom } from '../helpers/fake-wecom';
+import type { TestService } from '../helpers/service';
 import { TINY_PNG } from '../helpers/web-session';
-import { openChromium, skipWithoutChromium, type OpenBrowser } from '../helpers/browser';
+import { serviceInBrowser, skipWithoutChromium, type ServiceInBrowser } from '../helpers/browser';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it) on a phone-sized
 // screen, signed in through the whole WeCom OAuth round trip (the fake WeCom plays the OAuth page).
@@ -11,25 +11,20 @@ const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 
 describe('in a real browser: the report form and the dashboard', function () {
   this.timeout(90_000);
+  let run: ServiceInBrowser;
   let wecom: FakeWeCom;
   let t: TestService;
-  let b: OpenBrowser;
   let context: BrowserContext;
   let page: Page;
 
   before(async function () {
     skipWithoutChromium(this);
-    wecom = await startFakeWeCom();
-    t = await startTestService({ wecom, env: { WECOM_OAUTH_BASE: wecom.base } });
-    b = await openChromium({ viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' });
-    ({ context, page } = b);
+    run = await serviceInBrowser({}, { viewport: { width: 375, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' });
+    ({ wecom, t } = run);
+    ({ context, page } = run.b);
   });
 
-  after(async () => {
-    await b?.close();
-    await t?.stop();
-    await wecom?.close();
-  });
+  after(() => run?.stop());
 
   // No DOM types here (the project compiles for Node): the page's globals are described where used.
   type Win = { document: { documentElement: { scrollWidth: number } }; innerWidth: number };
@@ -80,7 +75,7 @@ describe('in a real browser: the report form and the dashboard', function () {
     expect(group[0]!.content).to.contain('【交办】第 1 号问题').and.to.contain('5.2');
     const f = (await (await t.api('/api/findings/1')).json()) as { channel: string; source: string; reporter: string; urgency: string; item: string };
     expect(f).to.include({ channel: 'form', source: '自查', reporter: 'zhuxia', urgency: 'urgent', item: '5.2' });
-    expect(b.problems).to.deep.equal([]);
+    expect(run.b.problems).to.deep.equal([]);
   });
 
   it('opens the dashboard as a leader: totals, the trend chart, filters and a finding with its photo', async () => {
@@ -102,6 +97,6 @@ describe('in a real browser: the report form and the dashboard', function () {
     await Promise.all([page.waitForURL(`${t.base}/dashboard/findings/1`), page.click('[data-testid="list"] a[href="/dashboard/findings/1"] >> nth=0')]);
     expect(await page.textContent('[data-testid="history"]')).to.contain('朱霞').and.to.contain('报告');
     expect(await page.locator('[data-testid="photos"] img').evaluate((img: Img) => img.naturalWidth)).to.equal(1);
-    expect(b.problems).to.deep.equal([]);
+    expect(run.b.problems).to.deep.equal([]);
   });
 });

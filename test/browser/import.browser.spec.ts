@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
+import type { FakeWeCom } from '../helpers/fake-wecom';
 import type { FindingJson } from '../helpers/finding-json';
-import { startTestService, type TestService } from '../helpers/service';
-import { openChromium, skipWithoutChromium, type OpenBrowser } from '../helpers/browser';
+import type { TestService } from '../helpers/service';
+import { serviceInBrowser, skipWithoutChromium, type ServiceInBrowser } from '../helpers/browser';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it), a leader signed in
 // through the WeCom OAuth round trip; the list is the page's own template, filled in as a clerk
@@ -16,24 +16,19 @@ const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
 
 describe('in a real browser: a leader imports a 问题清单 on /dashboard/import', function () {
   this.timeout(120_000);
+  let run: ServiceInBrowser;
   let wecom: FakeWeCom;
   let t: TestService;
-  let b: OpenBrowser;
   let page: Page;
 
   before(async function () {
     skipWithoutChromium(this);
-    wecom = await startFakeWeCom();
-    t = await startTestService({ wecom, env: { WECOM_OAUTH_BASE: wecom.base } });
-    b = await openChromium({ acceptDownloads: true, locale: 'zh-CN' });
-    page = b.page;
+    run = await serviceInBrowser({}, { acceptDownloads: true, locale: 'zh-CN' });
+    ({ wecom, t } = run);
+    page = run.b.page;
   });
 
-  after(async () => {
-    await b?.close();
-    await t?.stop();
-    await wecom?.close();
-  });
+  after(() => run?.stop());
 
   const findings = async (): Promise<(FindingJson & { text: string })[]> => ((await (await t.api('/api/findings')).json()) as { items: (FindingJson & { text: string })[] }).items;
   const cellsOf = async (row: number): Promise<string> => (await page.textContent(`[data-testid="row-${row}"]`)) ?? '';
@@ -102,6 +97,6 @@ describe('in a real browser: a leader imports a 问题清单 on /dashboard/impor
       ['巡察反馈', BATCH, 'wangzhen'],
       ['督查', BATCH, 'wangzhen'],
     ]);
-    expect(b.problems).to.deep.equal([]);
+    expect(run.b.problems).to.deep.equal([]);
   });
 });

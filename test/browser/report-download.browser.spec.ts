@@ -2,35 +2,30 @@ import { expect } from 'chai';
 import JSZip from 'jszip';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { startFakeWeCom, type FakeWeCom } from '../helpers/fake-wecom';
+import type { FakeWeCom } from '../helpers/fake-wecom';
 import { seedFindings, SEED_NOW } from '../helpers/seed-findings';
-import { startTestService, type TestService } from '../helpers/service';
-import { openChromium, skipWithoutChromium, type OpenBrowser } from '../helpers/browser';
+import type { TestService } from '../helpers/service';
+import { serviceInBrowser, skipWithoutChromium, type ServiceInBrowser } from '../helpers/browser';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it), a leader signed in
 // through the WeCom OAuth round trip (the fake WeCom plays the OAuth page).
 
 describe('in a real browser: a leader downloads the 整改报告 from the dashboard', function () {
   this.timeout(90_000);
+  let run: ServiceInBrowser;
   let wecom: FakeWeCom;
   let t: TestService;
-  let b: OpenBrowser;
   let page: Page;
 
   before(async function () {
     skipWithoutChromium(this);
-    wecom = await startFakeWeCom();
-    t = await startTestService({ wecom, now: SEED_NOW, env: { WECOM_OAUTH_BASE: wecom.base } });
+    run = await serviceInBrowser({ now: SEED_NOW }, { acceptDownloads: true, locale: 'zh-CN' });
+    ({ wecom, t } = run);
+    page = run.b.page;
     await seedFindings(t);
-    b = await openChromium({ acceptDownloads: true, locale: 'zh-CN' });
-    page = b.page;
   });
 
-  after(async () => {
-    await b?.close();
-    await t?.stop();
-    await wecom?.close();
-  });
+  after(() => run?.stop());
 
   it('picks the dates, clicks 下载整改报告, and gets a Word file with the report in it', async () => {
     wecom.signInAs('wangzhen');

@@ -2,6 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startFakeWeCom, type FakeWeCom } from './fake-wecom';
+import { startTestService, type TestService, type TestServiceOptions } from './service';
 
 /** Debian's Chromium (.ci/run installs it); never a browser a test tool downloads. */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -25,8 +27,10 @@ export interface OpenBrowser {
   close(): Promise<void>;
 }
 
+type ChromiumOptions = Omit<Parameters<typeof chromium.launchPersistentContext>[1], 'executablePath' | 'headless' | 'args'>;
+
 /** Headless Chromium in a fresh profile, its first page, and what goes wrong on that page. */
-export async function openChromium(options: Omit<Parameters<typeof chromium.launchPersistentContext>[1], 'executablePath' | 'headless' | 'args'> = {}): Promise<OpenBrowser> {
+export async function openChromium(options: ChromiumOptions = {}): Promise<OpenBrowser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
   const context = await chromium.launchPersistentContext(profile, { ...options, executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const page = context.pages()[0] ?? (await context.newPage());
@@ -42,6 +46,33 @@ export async function openChromium(options: Omit<Parameters<typeof chromium.laun
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ServiceInBrowser {
+  wecom: FakeWeCom;
+  t: TestService;
+  b: OpenBrowser;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real service, a fake WeCom that also plays the OAuth page (`wecom.signInAs`), and Chromium
+ * to sign in through it as members do.
+ */
+export async function serviceInBrowser(service: Omit<TestServiceOptions, 'wecom'>, browser: ChromiumOptions): Promise<ServiceInBrowser> {
+  const wecom = await startFakeWeCom();
+  const t = await startTestService({ ...service, wecom, env: { ...service.env, WECOM_OAUTH_BASE: wecom.base } });
+  const b = await openChromium(browser);
+  return {
+    wecom,
+    t,
+    b,
+    async stop() {
+      await b.close();
+      await t.stop();
+      await wecom.close();
     },
   };
 }
