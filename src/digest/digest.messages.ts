@@ -4,6 +4,7 @@ import { weekdayOf } from '../calendar/zoned-time';
 import { fitWithin, overdueDuration, villageAndSummary } from '../reminders/reminder.messages';
 import { inertText, type MarkdownDialect } from '../wecom/markup';
 import { groupCountsLine, type GroupCount } from '../dispatch/group-messages';
+import { onTimeRate as dueOnTimeRate, percent } from '../findings/on-time';
 
 /** The words of the daily digests: the leaders' overview and each unit's own list. */
 
@@ -76,10 +77,14 @@ function warn(text: string): string {
   return `<font color="warning">${text}</font>`;
 }
 
-/** 按期办结率: closed on or before the deadline, of all closed. */
-export function onTimeRate(data: Pick<DigestData, 'closed' | 'closedOnTime'>): string {
-  if (data.closed === 0) return '暂无销号';
-  return `${Math.round((data.closedOnTime / data.closed) * 100)}%（${data.closedOnTime}/${data.closed}）`;
+/**
+ * 按期办结率 as the ledger and the reports count it: closed on time, of those that were due (closed,
+ * or open and past their deadline).
+ */
+export function onTimeRate(data: Pick<DigestData, 'closed' | 'closedOnTime' | 'overdueCount'>): string {
+  const due = data.closed + data.overdueCount;
+  if (due === 0) return '暂无到期问题';
+  return `${percent(dueOnTimeRate({ closed: data.closed, closedOnTime: data.closedOnTime, overdue: data.overdueCount }))}（${data.closedOnTime}/${due}）`;
 }
 
 function rowsLine(rows: CountRow[], dialect: MarkdownDialect): string {

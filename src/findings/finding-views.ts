@@ -1,6 +1,7 @@
 import type { Collection, Connection } from 'mongoose';
 import { insertNew } from '../db/claims';
 import { withoutHouseholdName } from '../privacy/mask';
+import { closedOnTime } from './on-time';
 import { OPEN_STATUSES, type FindingDoc, type FindingStatus } from './finding.model';
 
 /**
@@ -119,7 +120,7 @@ function eventsOf(f: Viewed): TallyEvent[] {
   const events: TallyEvent[] = [{ _id: `created:${f.no}`, kind: 'created', at: f.createdAt }];
   if (f.status === 'closed') {
     const at = f.closedAt ?? f.updatedAt;
-    events.push({ _id: `closed:${f.no}`, kind: 'closed', at, onTime: !f.deadline || at <= f.deadline });
+    events.push({ _id: `closed:${f.no}`, kind: 'closed', at, onTime: closedOnTime({ ...f, closedAt: at }) });
   }
   if (f.status === 'cancelled') events.push({ _id: `cancelled:${f.no}`, kind: 'cancelled', at: f.cancelledAt ?? f.updatedAt });
   return events;

@@ -4,6 +4,7 @@ import { TASK_NAMES } from '../dashboard/dashboard.query';
 import { OVERDUE_STATUSES } from '../dashboard/finding-filter';
 import { OPEN_STATUSES, STATUSES, type FindingDoc, type FindingStatus, type Grade } from '../findings/finding.model';
 import { createGrader } from '../findings/grade';
+import { closedOnTime } from '../findings/on-time';
 import type { Finding } from '../findings/finding.repository';
 
 /**
@@ -64,24 +65,7 @@ export interface ReportData {
 
 const UNASSIGNED = '（未分派）';
 
-/** A finding closed by its deadline: fixed (整改完成) by then, or closed by then when it has no such step. */
-export function closedOnTime(f: Pick<FindingDoc, 'deadline' | 'rectifiedAt' | 'closedAt'>): boolean {
-  const done = f.rectifiedAt ?? f.closedAt;
-  return !f.deadline || (done !== null && done !== undefined && new Date(done) <= new Date(f.deadline));
-}
-
-/**
- * 按期办结率: findings closed by their deadline out of those that were due so far (closed, or open
- * and past their deadline). Null when none was due.
- */
-export function onTimeRate(t: { closed: number; closedOnTime: number; overdue: number }): number | null {
-  const due = t.closed + t.overdue;
-  return due > 0 ? t.closedOnTime / due : null;
-}
-
-export function percent(rate: number | null): string {
-  return rate === null ? '—' : `${(rate * 100).toFixed(1)}%`;
-}
+export { closedOnTime, onTimeRate, percent } from '../findings/on-time';
 
 const zeroStatuses = (): Record<FindingStatus, number> => Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<FindingStatus, number>;
 

@@ -58,7 +58,7 @@ describe('daily digests', () => {
       .and.to.contain('新增 **2** 件，销号 **2** 件（自 10月15日 17:30）')
       .and.to.contain('未办结 **6** 件：待分派 1，待签收 2，整改中 2，待销号 1')
       .and.to.contain('超期 <font color="warning">**2**</font> 件；累计 10 件，已销号 3，已撤销 1')
-      .and.to.contain('按期办结率 **67%（2/3）**')
+      .and.to.contain('按期办结率 **40.0%（2/5）**') // No. 2 closed late; Nos. 5 and 6 overdue
       .and.to.contain('农业服务站 2/<font color="warning">1</font>，镇建办 2/<font color="warning">1</font>')
       .and.to.contain('第一管区 5/<font color="warning">2</font>，第二管区 1/0')
       .and.to.contain('[进度看板](https://bot.example.gov.cn/dashboard)')

@@ -46,7 +46,7 @@ describe('digest counts through changes, the night’s check and a rebuild', () 
       .to.contain('新增 **3** 件，销号 **1** 件（自 10月14日 17:30）')
       .and.to.contain('未办结 **1** 件')
       .and.to.contain('累计 3 件，已销号 1，已撤销 1')
-      .and.to.contain('按期办结率 **100%（1/1）**');
+      .and.to.contain('按期办结率 **100.0%（1/1）**');
 
     // The night: the views are checked against the findings (nothing to put right) and Thursday's counts summed up.
     t.clock.set('2026-10-16T03:17:00+08:00');
@@ -66,7 +66,7 @@ describe('digest counts through changes, the night’s check and a rebuild', () 
       .to.contain('新增 **1** 件，销号 **1** 件（自 10月15日 17:30）')
       .and.to.contain('未办结 **1** 件')
       .and.to.contain('累计 4 件，已销号 2，已撤销 1')
-      .and.to.contain('按期办结率 **100%（2/2）**');
+      .and.to.contain('按期办结率 **100.0%（2/2）**');
 
     // Views lost (or a database from before them): the next start builds them from the findings, and the digest reads the same.
     await t.stop();

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import ExcelJS from 'exceljs';
+import { collectDigest } from '../../../src/digest/digest.service';
+import { leadersDigest } from '../../../src/digest/digest.messages';
 import { LEDGER_COLUMNS } from '../../../src/ledger/ledger.export';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
-import { seedFindings, SEED_NOW } from '../../helpers/seed-findings';
+import { seedFindings } from '../../helpers/seed-findings';
 import { signIn } from '../../helpers/web-session';
 
 const HEADERS = [
@@ -34,7 +36,8 @@ describe('the rectification ledger (整改台账) as Excel, read back with excel
   let t: TestService;
 
   before(async () => {
-    t = await startTestService({ now: SEED_NOW });
+    // Started before the first report, as a live bot would be: the digest's counts take in every step.
+    t = await startTestService({ now: '2026-11-10T09:00:00+08:00' });
     await seedFindings(t);
   });
   after(async () => {
@@ -95,6 +98,8 @@ describe('the rectification ledger (整改台账) as Excel, read back with excel
     expect(unit('民政办')).to.include({ 问题总数: 0, 按期办结率: null });
     expect(units.at(-1)).to.include({ 单位: '合计', 问题总数: 5, 已销号: 1, 未销号: 4, 超期: 2 });
     expect(units.at(-1)!['按期办结率']).to.be.closeTo(1 / 3, 1e-9); // 1 on time of 3 due (1 closed, 2 overdue)
+    // The leaders' digest reads the same figure off the same findings.
+    expect(leadersDigest(await collectDigest(t.service.domain, t.clock.now()), 4096, 'robot')).to.contain('按期办结率 **33.3%（1/3）**');
     const villages = records(wb.getWorksheet('按村汇总')!);
     expect(villages.find((r) => r['村'] === '东岭村')).to.include({ 问题总数: 2, 未销号: 2, 超期: 1 });
     expect(villages.find((r) => r['村'] === '北王村')).to.include({ 问题总数: 1, 已销号: 1 });

@@ -63,7 +63,7 @@ describe('digest messages', () => {
   it('keeps the leaders\' digest within a robot\'s 4096 bytes by listing fewer overdue findings', () => {
     const text = leadersDigest(data(), ROBOT_MARKDOWN_MAX_BYTES, 'robot');
     expect(utf8ByteLength(text)).to.be.at.most(ROBOT_MARKDOWN_MAX_BYTES);
-    expect(text).to.contain('按期办结率 **91%（731/800）**').and.to.contain('……另有').and.to.contain('注意：2027 年').and.to.contain('第39管区');
+    expect(text).to.contain('按期办结率 **79.5%（731/920）**').and.to.contain('……另有').and.to.contain('注意：2027 年').and.to.contain('第39管区');
     // The same digest to a person through the app gets half the room, and still fits.
     expect(utf8ByteLength(leadersDigest(data(), 2048, 'app'))).to.be.at.most(2048);
   });
@@ -80,8 +80,9 @@ describe('digest messages', () => {
     expect(text).to.contain('【今日待办】农业服务站 60 件未办结').and.to.match(/……另有 \d+ 件/);
   });
 
-  it('gives 按期办结率 as closed on time of all closed', () => {
-    expect(onTimeRate({ closed: 0, closedOnTime: 0 })).to.equal('暂无销号');
-    expect(onTimeRate({ closed: 3, closedOnTime: 2 })).to.equal('67%（2/3）');
+  it('gives 按期办结率 as the ledger and the reports do: closed on time of those due', () => {
+    expect(onTimeRate({ closed: 0, closedOnTime: 0, overdueCount: 0 })).to.equal('暂无到期问题');
+    expect(onTimeRate({ closed: 3, closedOnTime: 2, overdueCount: 1 })).to.equal('50.0%（2/4）');
+    expect(onTimeRate({ closed: 0, closedOnTime: 0, overdueCount: 2 })).to.equal('0.0%（0/2）');
   });
 });
