@@ -69,7 +69,9 @@ export function actLine(i: number, item: ReminderItem, dayHours: number, markup:
       detail =
         due.slot === 'due'
           ? `今天 ${formatTime(f.deadline).split(' ')[1]} 到期。完成后回复“整改完成 ${f.no} 情况说明”`
-          : `${warn(`已超期 ${overdueDuration(due.hours, dayHours)}`, markup)}（时限 ${formatDate(f.deadline)}）。完成后回复“整改完成 ${f.no} 情况说明”`;
+          : due.slot.startsWith('stale')
+            ? `${dur(due.hours)}没有新进展（时限 ${formatDate(f.deadline)}）。请回复“进展 ${f.no} 说明”，完成后回复“整改完成 ${f.no} 情况说明”`
+            : `${warn(`已超期 ${overdueDuration(due.hours, dayHours)}`, markup)}（时限 ${formatDate(f.deadline)}）。完成后回复“整改完成 ${f.no} 情况说明”`;
       break;
     case 'confirm':
       detail = `${inertText(unitOf(f), markup)} ${formatTime(f.rectifiedAt)} 反馈整改完成，已等 ${dur(due.hours)}。属实回复“销号 ${f.no}”，未到位回复“驳回 ${f.no} 原因”`;
@@ -78,6 +80,10 @@ export function actLine(i: number, item: ReminderItem, dayHours: number, markup:
       detail = `待分派 ${dur(due.hours)}。回复“改派 ${f.no} 问题编号”（如 改派 ${f.no} 5.2）`;
       break;
     case 'progress': {
+      if (due.slot === 'target') {
+        detail = `持续整改${warn(`已过目标日期 ${formatDate(f.deadline)}`, markup)}。完成后回复“整改完成 ${f.no} 情况说明”；需要更多时间请回复“延期 ${f.no} 日期 原因”`;
+        break;
+      }
       const over = item.overdueHours !== null ? `，${warn(`已过目标日期 ${formatDate(f.deadline)}`, markup)}` : `（目标 ${formatDate(f.deadline)}）`;
       detail = `持续整改 ${dur(due.hours)}未报告进展${over}。请回复“进展 ${f.no} 说明”，完成后回复“整改完成 ${f.no} 情况说明”`;
       break;
@@ -105,6 +111,7 @@ export function escalationLine(i: number, item: ReminderItem, dayHours: number, 
       state = `待分派 ${dur(due.hours)}`;
       break;
     case 'progress':
+      if (due.slot === 'target') return `${head(i, f, markup)}：${inertText(unitOf(f), markup)}，${warn(`持续整改已过目标日期 ${formatDate(f.deadline)}，仍未整改完成`, markup)}`;
       state = `持续整改已过目标日期 ${formatDate(f.deadline)}，${dur(due.hours)}未报告进展`;
       break;
   }

@@ -11,10 +11,14 @@ import type { OpenFinding } from '../findings/finding-views';
  *   `repeatEveryHours`; slot = floor((hours since dispatch - N) / M).
  * - deadline (整改中): once a working day before the deadline ("due", the finding turns 黄), then on
  *   each working day after it ("over0", "over1", ...). Turning 红 (over0) puts it on the leaders'
- *   督办 list at once, and again every `escalateAfter` working days.
+ *   督办 list at once, and again every `escalateAfter` working days. Quiet for `staleDays` working
+ *   days since its last step (签收 or 进展) while the deadline is further off, it turns 黄 too: the
+ *   unit is asked for progress once per such stretch ("stale1", "stale2", ... counted from that
+ *   step, which is the slot's base).
  * - progress (持续整改): no daily reminders; a progress report (进展) is asked for each
- *   `progressEveryDays` working days since the last one (or 签收): "p1", "p2", ...; past the target
- *   date the leaders hear of it with the next ask.
+ *   `progressEveryDays` working days since the last one (or 签收): "p1", "p2", ...; the target date
+ *   passing turns it 红 and puts it on the leaders' 督办 list at once ("target", based on the target
+ *   date so that a 进展 does not repeat it), and every later ask goes to them too.
  * - confirm (待销号): the reporter, as accept but from the time of 整改完成.
  * - triage (待分派): the leaders, as accept but from the time it entered triage.
  *
@@ -95,15 +99,20 @@ export function slotsOf(f: ReminderFinding, s: ReminderSettings, timeline: Worki
   if (kind === 'progress') {
     const hours = timeline.between(base, now);
     const k = Math.floor(hours / (s.progressEveryDays * timeline.dayHours) + 1e-9);
-    if (k < 1) return [];
     const overdue = f.deadline !== null && now.getTime() > f.deadline.getTime();
-    return [{ ...make(`p${k}`, k, false, hours), escalation: overdue ? k - 1 : null }];
+    const result: SlotDue[] = [];
+    if (overdue && f.deadline) result.push({ no: f.no, kind, base: f.deadline, slot: 'target', count: 1, early: false, escalation: 0, hours: timeline.between(f.deadline, now) });
+    if (k >= 1) result.push({ ...make(`p${k}`, k, false, hours), escalation: overdue ? k - 1 : null });
+    return result;
   }
 
   if (kind === 'deadline') {
     // Deadline reminders fall at the start of a working day, when every unit's fall together.
     const hours = timeline.between(base, now);
-    if (now.getTime() < base.getTime()) return -hours <= timeline.dayHours ? [make('due', 1, false, hours)] : [];
+    if (now.getTime() < base.getTime()) {
+      if (-hours <= timeline.dayHours) return [make('due', 1, false, hours)];
+      return staleSlot(f, s, timeline, now);
+    }
     const k = Math.floor(hours / timeline.dayHours);
     return [make(`over${k}`, k + 2, false, hours)];
   }
@@ -117,6 +126,16 @@ export function slotsOf(f: ReminderFinding, s: ReminderSettings, timeline: Worki
   const next = current + 1;
   if (n + next * m - hours <= lookAheadHours) result.push(make(String(next), next + 1, true, hours));
   return result;
+}
+
+/** 黄 for want of a step: `staleDays` working days since 签收 or the last 进展, the unit asked once per stretch. */
+function staleSlot(f: ReminderFinding, s: ReminderSettings, timeline: WorkingTimeline, now: Date): SlotDue[] {
+  const entered = f.enteredAt ?? f.acceptedAt ?? f.updatedAt;
+  const last = f.lastProgressAt && f.lastProgressAt > entered ? f.lastProgressAt : entered;
+  const hours = timeline.between(last, now);
+  const k = Math.floor(hours / (s.staleDays * timeline.dayHours) + 1e-9);
+  if (k < 1) return [];
+  return [{ no: f.no, kind: 'deadline', base: last, slot: `stale${k}`, count: 1, early: false, escalation: null, hours }];
 }
 
 /** The key of a reminder slot: the same finding, kind, start and slot give the same key everywhere. */

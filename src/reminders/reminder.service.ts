@@ -84,9 +84,16 @@ export async function runReminders(ctx: DomainContext, now: Date, options: { rec
       entry(p.to).act.push(p);
     }
   }
+  const escalatedOnce = new Set<string>();
   for (const p of plans) {
     if (!won.escalations.has(escalationKey(p.due))) continue;
-    for (const r of p.escalateTo) entry(r).escalated.push(p);
+    for (const r of p.escalateTo) {
+      // A 持续整改 past its target may escalate twice in one run (the target, and an ask): listed once.
+      const once = `${r.key}#${p.finding.no}`;
+      if (escalatedOnce.has(once)) continue;
+      escalatedOnce.add(once);
+      entry(r).escalated.push(p);
+    }
   }
   if (byRecipient.size === 0) return result;
 

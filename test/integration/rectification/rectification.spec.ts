@@ -109,6 +109,37 @@ describe('rectification as townships run it: kinds at 签收, 进展, 延期, �
     expect((await remindAt('2026-12-30T11:00')).group[0]).to.contain('进展 1');
   });
 
+  it('限期整改 quiet for 5 working days turns 黄: the unit is asked for progress once, and again 5 quiet days after a 进展', async () => {
+    await reportRoof();
+    await sayAt('2026-12-01T10:00', 'hanbing', '签收 1 限期 12月25日 措施：更换屋顶瓦片');
+    expect(await remindAt('2026-12-08T09:59')).to.deep.equal({ group: [], leaders: [] });
+    const quiet = await remindAt('2026-12-08T10:00'); // 5 working days after 签收
+    expect(quiet.leaders).to.deep.equal([]);
+    expect(quiet.group).to.have.length(1);
+    expect(quiet.group[0]).to.contain('没有新进展').and.to.contain('时限 12月25日').and.to.contain('进展 1');
+    expect((await finding(1)).grade).to.equal('yellow');
+    expect(await remindAt('2026-12-09T10:00')).to.deep.equal({ group: [], leaders: [] });
+
+    expect(await sayAt('2026-12-09T11:00', 'hanbing', '进展 1 瓦片已到货')).to.contain('已记录');
+    expect((await finding(1)).grade).to.equal('green');
+    expect(await remindAt('2026-12-16T10:59')).to.deep.equal({ group: [], leaders: [] });
+    expect((await remindAt('2026-12-16T11:00')).group[0]).to.contain('没有新进展');
+  });
+
+  it('持续整改 past its target date goes to the leaders\' 督办 list at once, not with the next ask', async () => {
+    await reportRoof();
+    await sayAt('2026-12-01T10:00', 'hanbing', '签收 1 持续 2026-12-10 措施：纳入危房改造计划');
+    expect(await remindAt('2026-12-10T17:00')).to.deep.equal({ group: [], leaders: [] });
+    const passed = await remindAt('2026-12-11T08:30');
+    expect(passed.leaders).to.have.length(1);
+    expect(passed.leaders[0]).to.contain('【督办】').and.to.contain('持续整改已过目标日期 12月10日');
+    expect(passed.group).to.have.length(1);
+    expect(passed.group[0]).to.contain('已过目标日期 12月10日').and.to.contain('延期 1');
+    expect((await finding(1)).grade).to.equal('red');
+    expect(await sayAt('2026-12-11T09:00', 'hanbing', '进展 1 已开工')).to.contain('已记录');
+    expect(await remindAt('2026-12-11T10:00')).to.deep.equal({ group: [], leaders: [] }); // once, whatever 进展 follow
+  });
+
   it('延期: the deadline changes only when a leader approves; a refusal tells the unit why', async () => {
     await reportRoof();
     await sayAt('2026-12-01T10:00', 'hanbing', '签收 1');

@@ -47,7 +47,7 @@ describe('reminder rules: which slot is due when (08:30-17:30, 国庆 2026)', ()
   });
 
   it('reminds an accepted finding on the deadline day (黄) and on each working day after it; turning 红 goes to the leaders at once', () => {
-    const accepted = finding({ status: 'accepted' });
+    const accepted = finding({ status: 'accepted', enteredAt: sh('2026-10-12T09:00:00') });
     expect(at(accepted, '2026-10-13T17:00:00')).to.deep.equal([]);
     expect(at(accepted, '2026-10-14T08:30:00')).to.deep.equal(['deadline:due/1']);
     expect(at(accepted, '2026-10-14T17:29:00')).to.deep.equal(['deadline:due/1']);
@@ -59,6 +59,24 @@ describe('reminder rules: which slot is due when (08:30-17:30, 国庆 2026)', ()
     expect(at(accepted, '2026-10-17T10:00:00')).to.deep.equal(at(accepted, '2026-10-19T08:30:00'));
   });
 
+  it('asks an accepted finding quiet for 5 working days for progress (黄) once per quiet stretch; a 进展 starts it again', () => {
+    // Accepted Tue 29 Sep 15:00; 1-7 Oct are holidays, Sat 10 Oct a working day: 5 working days end Mon 12 Oct 15:00.
+    const quiet = finding({ status: 'accepted', enteredAt: sh('2026-09-29T15:00:00'), deadline: sh('2026-10-30T17:30:00') });
+    expect(at(quiet, '2026-10-12T14:59:00')).to.deep.equal([]);
+    expect(at(quiet, '2026-10-12T15:00:00')).to.deep.equal(['deadline:stale1/1']);
+    const [first] = slotsOf(quiet, settings, timeline, sh('2026-10-12T15:00:00'), 0);
+    const [later] = slotsOf(quiet, settings, timeline, sh('2026-10-16T10:00:00'), 0);
+    expect(slotKey(later!)).to.equal(slotKey(first!)); // the same stretch: one reminder
+    expect(at(quiet, '2026-10-19T15:00:00')).to.deep.equal(['deadline:stale2/1']); // five more quiet working days
+    const reported = { ...quiet, lastProgressAt: sh('2026-10-16T10:00:00') };
+    expect(at(reported, '2026-10-22T10:00:00')).to.deep.equal([]);
+    const [after] = slotsOf(reported, settings, timeline, sh('2026-10-23T10:00:00'), 0);
+    expect(after?.slot).to.equal('stale1');
+    expect(slotKey(after!)).to.not.equal(slotKey(first!));
+    // A working day before the deadline the deadline's own reminder takes over.
+    expect(at(reported, '2026-10-30T09:00:00')).to.deep.equal(['deadline:due/1']);
+  });
+
   it('reminds the reporter to confirm from the time of 整改完成, and leaders of triage from entering it', () => {
     const rectified = finding({ status: 'rectified', rectifiedAt: sh('2026-10-19T10:00:00') });
     expect(at(rectified, '2026-10-19T14:00:00')).to.deep.equal(['confirm:0/1']);
@@ -67,7 +85,7 @@ describe('reminder rules: which slot is due when (08:30-17:30, 国庆 2026)', ()
     expect(at(triage, '2026-10-21T14:00:00')).to.deep.equal(['triage:4/5']); // never escalated: leaders are told already
   });
 
-  it('asks a 持续整改 finding for progress every 10 working days, never daily, and tells the leaders once its target has passed', () => {
+  it('asks a 持续整改 finding for progress every 10 working days, never daily, and tells the leaders as soon as its target has passed', () => {
     // Accepted Tue 29 Sep 15:00; 1-7 Oct are holidays, Sat 10 Oct a working day: 10 working days end Mon 19 Oct 15:00.
     const longTerm = finding({ status: 'accepted', kind: '持续整改', acceptedAt: sh('2026-09-29T15:00:00'), deadline: sh('2026-10-30T17:30:00') });
     expect(at(longTerm, '2026-10-14T08:30:00')).to.deep.equal([]); // the deadline rule would remind here; 持续整改 is not nagged
@@ -77,7 +95,13 @@ describe('reminder rules: which slot is due when (08:30-17:30, 国庆 2026)', ()
     // A 进展 starts the count again.
     const reported = { ...longTerm, lastProgressAt: sh('2026-10-20T09:00:00') };
     expect(at(reported, '2026-10-22T10:00:00')).to.deep.equal([]);
-    expect(at(reported, '2026-11-03T09:00:00')).to.deep.equal(['progress:p1/1/esc0']); // past the target: the leaders hear of it
+    // The target passing puts it on the leaders' list at once, once, whatever 进展 follow.
+    expect(at(reported, '2026-10-30T17:29:00')).to.deep.equal([]);
+    expect(at(reported, '2026-11-02T08:30:00')).to.deep.equal(['progress:target/1/esc0']);
+    const [target] = slotsOf(reported, settings, timeline, sh('2026-11-02T08:30:00'), 0);
+    const [again] = slotsOf({ ...reported, lastProgressAt: sh('2026-11-02T10:00:00') }, settings, timeline, sh('2026-11-02T11:00:00'), 0);
+    expect(slotKey(again!)).to.equal(slotKey(target!));
+    expect(at(reported, '2026-11-03T09:00:00')).to.deep.equal(['progress:target/1/esc0', 'progress:p1/1/esc0']); // later asks go to the leaders too
   });
 
   it('has nothing for a closed or cancelled finding', () => {
