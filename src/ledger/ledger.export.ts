@@ -40,7 +40,7 @@ export interface LedgerOptions {
 type LedgerRow = Pick<
   FindingDoc,
   | 'no' | 'status' | 'task' | 'item' | 'departments' | 'village' | 'cadre' | 'reporter' | 'text' | 'household' | 'deadline' | 'rectifyNote' | 'closedAt' | 'cancelledAt'
-  | 'acceptedAt' | 'rectifiedAt' | 'urgency' | 'source' | 'kind' | 'measure' | 'checkedBy' | 'checkNote' | 'lastProgressAt' | 'extension'
+  | 'acceptedAt' | 'rectifiedAt' | 'urgency' | 'source' | 'batch' | 'relapse' | 'linkedTo' | 'kind' | 'measure' | 'checkedBy' | 'checkNote' | 'lastProgressAt' | 'extension'
 > & { createdAt: Date; updatedAt: Date; history: { by: string; action: string; at: Date; note: string | null }[] };
 
 const PROJECTION = {
@@ -63,6 +63,9 @@ const PROJECTION = {
   rectifiedAt: 1,
   urgency: 1,
   source: 1,
+  batch: 1,
+  relapse: 1,
+  linkedTo: 1,
   kind: 1,
   measure: 1,
   checkedBy: 1,
@@ -87,11 +90,13 @@ export const LEDGER_COLUMNS = [
   { header: '序号', key: 'seq', width: 7 },
   { header: '编号', key: 'no', width: 8 },
   { header: '问题来源', key: 'source', width: 10 },
+  { header: '批次', key: 'batch', width: 20, style: { alignment: WRAP } },
   { header: '发现时间', key: 'found', width: 17, style: { numFmt: DATE_TIME } },
   { header: '村', key: 'village', width: 11 },
   { header: '农户', key: 'household', width: 24 },
   { header: '任务', key: 'task', width: 16 },
   { header: '重点问题', key: 'item', width: 26, style: { alignment: WRAP } },
+  { header: '反弹', key: 'relapse', width: 6 },
   { header: '问题描述', key: 'text', width: 50, style: { alignment: WRAP } },
   { header: '牵头单位', key: 'lead', width: 12 },
   { header: '配合单位', key: 'assist', width: 16 },
@@ -176,7 +181,7 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
   const remark = (f: LedgerRow): string =>
     [
       `报告人 ${name(f.reporter)}`,
-      f.status === 'cancelled' ? '已撤销' : null,
+      f.status === 'cancelled' ? (f.linkedTo ? `已并入第 ${f.linkedTo} 号（同一农户同一问题）` : '已撤销') : null,
       f.status === 'triage' ? '待分派' : null,
       f.urgency === 'urgent' ? '紧急' : null,
       f.extension ? `申请延期至 ${formatDate(f.extension.deadline)}，待审批` : null,
@@ -191,6 +196,7 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
       seq,
       no: f.no,
       source: f.source ?? '',
+      batch: f.batch ?? '',
       found: wall(f.createdAt),
       village: f.village ?? '',
       household: f.household
@@ -198,6 +204,8 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
         : '',
       task: f.task !== null ? itemLabel(f.task, null) : '未分类',
       item: f.item ? itemLabel(f.task, f.item) : '',
+      // The household had the same key problem closed before.
+      relapse: f.relapse ? '是' : '',
       text: clean(f.text),
       lead: f.departments[0] ?? '待分派',
       assist: f.departments.slice(1).join('、'),

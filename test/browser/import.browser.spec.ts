@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import ExcelJS from 'exceljs';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import type { FakeWeCom } from '../helpers/fake-wecom';
 import type { FindingJson } from '../helpers/finding-json';
 import type { TestService } from '../helpers/service';
 import { serviceInBrowser, skipWithoutChromium, type ServiceInBrowser } from '../helpers/browser';
+import { fillTemplate } from '../helpers/workbook';
 
 // Real headless Chromium (Debian's /usr/bin/chromium; .ci/run installs it), a leader signed in
 // through the WeCom OAuth round trip; the list is the page's own template, filled in as a clerk
@@ -42,20 +42,15 @@ describe('in a real browser: a leader imports a 问题清单 on /dashboard/impor
     // The template from the page, filled in: three good rows, three bad ones.
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="template"]')]);
     expect(download.suggestedFilename()).to.equal('问题清单模板.xlsx');
-    const workbook = new ExcelJS.Workbook();
-    await workbook.xlsx.load(readFileSync(await download.path()) as unknown as ArrayBuffer);
-    const sheet = workbook.worksheets[0]!;
-    const headers = (sheet.getRow(1).values as unknown[]).map((v) => String(v ?? ''));
-    const rows: Record<string, string | number>[] = [
+    const file = await fillTemplate(readFileSync(await download.path()), [
       { 序号: 1, 村: '东岭村', 农户: '王某某', 问题描述: '王某某家自来水一周没来水了' },
       { 序号: 2, 村: '西岭村', 农户: '李某某', 问题描述: '危房屋顶漏雨', 任务: 8 },
       { 序号: 3, 村: '东山村', 问题描述: '危房屋顶漏雨' },
       { 序号: 4, 村: '南庄村', 农户: '张某某', 问题描述: '孩子辍学在家', 问题来源: '督查' },
       { 序号: 5, 村: '西岭村', 农户: '周某某' },
       { 序号: 6, 村: '北王村', 问题描述: '吃水困难', 整改时限: '下周' },
-    ];
-    for (const row of rows) sheet.addRow(headers.map((h) => row[h] ?? null));
-    await page.setInputFiles('#file', { name: '巡察反馈问题清单.xlsx', mimeType: XLSX, buffer: Buffer.from(await workbook.xlsx.writeBuffer()) });
+    ]);
+    await page.setInputFiles('#file', { name: '巡察反馈问题清单.xlsx', mimeType: XLSX, buffer: file });
     await page.selectOption('#source', '巡察反馈');
     await page.fill('#batch', BATCH);
     await Promise.all([page.waitForSelector('[data-testid="plan"]'), page.click('form button[type="submit"]')]);

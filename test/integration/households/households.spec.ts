@@ -4,6 +4,7 @@ import { collectDigest } from '../../../src/digest/digest.service';
 import type { FindingJson } from '../../helpers/finding-json';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
 import { signIn } from '../../helpers/web-session';
+import { readXlsx, sheetRecords } from '../../helpers/workbook';
 
 const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 const ID_WANG = '371427196503171234';
@@ -29,6 +30,8 @@ describe('households: one record per household, named by its code in groups; dup
     await t.settle();
     return t.wecom.toUser(from).slice(before).map((m) => m.content).join('\n');
   };
+  /** The ledger's 全部 sheet, a record per finding. */
+  const ledger = async (): Promise<Record<string, unknown>[]> => sheetRecords((await readXlsx(await t.api('/export/ledger.xlsx'))).getWorksheet('全部')!);
   const groupTexts = (): string => t.wecom.received.filter((r) => r.api === 'webhook/send').map((r) => r.content).join('\n');
 
   it('matches on the ID number, else name and village; none without either; codes per village', async () => {
@@ -74,6 +77,7 @@ describe('households: one record per household, named by its code in groups; dup
     // Another key problem of the same household is not a duplicate.
     const roof = await report({ text: '危房，屋顶漏雨', village: '东岭村', item: '8.1', household: { idNumber: ID_WANG } });
     expect(roof.linkedTo).to.equal(null);
+    expect((await ledger())[1]).to.include({ 编号: 2, 备注: '报告人 朱霞；已并入第 1 号（同一农户同一问题）' });
 
     expect(await say('zhuxia', '拆分 2')).to.contain('只有镇领导可以拆分');
     expect(await say('wangzhen', '拆分 1')).to.contain('没有并入其他问题');
@@ -100,6 +104,13 @@ describe('households: one record per household, named by its code in groups; dup
     expect(t.wecom.toWebhook(NONGYE).at(-1)!.content).to.contain('【交办】第 3 号问题').and.to.contain('反弹');
     const other = await water('东岭村', { name: '李某某' });
     expect(other.relapse).to.equal(false);
+    // The ledger marks it in its 反弹 column.
+    expect((await ledger()).map((r) => [r['编号'], r['反弹']])).to.deep.equal([
+      [1, null],
+      [2, null],
+      [3, '是'],
+      [4, null],
+    ]);
     // The leaders' digest counts it, with the open findings by 问题来源, and names nobody.
     const digest = leadersDigest(await collectDigest(t.service.domain, t.clock.now()), 4096, 'robot');
     expect(digest).to.contain('按来源和批次（未办结）：自查 3').and.to.match(/反弹 .*1.* 件/);
@@ -133,5 +144,6 @@ describe('households: one record per household, named by its code in groups; dup
     const f = await water('东岭村', null);
     expect(f).to.include({ batch: '2026年回头看第一轮', source: '自查', channel: 'api' });
     expect(t.wecom.toWebhook(NONGYE).at(-1)!.content).to.contain('问题来源：自查 · 2026年回头看第一轮');
+    expect((await ledger())[0]).to.include({ 编号: 1, 问题来源: '自查', 批次: '2026年回头看第一轮' });
   });
 });

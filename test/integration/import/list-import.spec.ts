@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import type { FindingJson } from '../../helpers/finding-json';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
 import { signIn } from '../../helpers/web-session';
+import { fillTemplate, type ListRow } from '../../helpers/workbook';
 
 const KEYS = {
   农业服务站: 'EXAMPLE-NONGYE-ROBOT-KEY',
@@ -11,27 +12,14 @@ const KEYS = {
   人社所: 'EXAMPLE-RENSHE-ROBOT-KEY',
 };
 
-/** Rows by the template's headers (columns in its order). */
-type Row = Partial<Record<'序号' | '村' | '农户' | '身份证号' | '问题描述' | '问题来源' | '任务' | '重点问题' | '责任单位' | '整改时限' | '备注', string | number | Date>>;
-
-/** A list made from the downloaded template, as a person fills it in. */
-async function fillTemplate(template: ArrayBuffer, rows: Row[]): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(template);
-  const sheet = workbook.worksheets[0]!;
-  const headers = (sheet.getRow(1).values as unknown[]).map((v) => String(v ?? ''));
-  for (const row of rows) sheet.addRow(headers.map((h) => (row as Record<string, unknown>)[h] ?? null));
-  return Buffer.from(await workbook.xlsx.writeBuffer());
-}
-
-const GOOD: Row[] = [
+const GOOD: ListRow[] = [
   { 序号: 1, 村: '东岭村', 农户: '王某某', 身份证号: '371427196503171234', 问题描述: '王某某家自来水一周没来水了', 问题来源: '巡察反馈' },
   { 序号: 2, 村: '西岭村', 农户: '李某某', 问题描述: '危房屋顶漏雨', 任务: 8 },
   { 序号: 3, 村: '南庄村', 农户: '张某某', 问题描述: '孩子辍学在家' },
   { 序号: 4, 村: '北王村', 农户: '孙某某', 问题描述: '吃水困难，水压不够', 责任单位: '农业服务站', 整改时限: new Date(Date.UTC(2026, 11, 20)) },
   { 序号: 5, 村: '东岭村', 农户: '赵某某', 问题描述: '医保未参保', 备注: '已电话核实' },
 ];
-const BAD: Row[] = [
+const BAD: ListRow[] = [
   { 序号: 6, 村: '东山村', 问题描述: '危房屋顶漏雨' },
   { 序号: 7, 村: '西岭村', 问题描述: '危房屋顶漏雨', 责任单位: '不存在办' },
   { 序号: 8, 村: '西岭村', 农户: '周某某', 问题来源: '督查' },

@@ -1,36 +1,17 @@
 import { expect } from 'chai';
-import ExcelJS from 'exceljs';
 import { collectDigest } from '../../../src/digest/digest.service';
 import { leadersDigest } from '../../../src/digest/digest.messages';
 import { LEDGER_COLUMNS } from '../../../src/ledger/ledger.export';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
 import { seedFindings } from '../../helpers/seed-findings';
 import { signIn } from '../../helpers/web-session';
+import { readXlsx as readBack, sheetRecords as records } from '../../helpers/workbook';
 
 const HEADERS = [
-  '序号', '编号', '问题来源', '发现时间', '村', '农户', '任务', '重点问题', '问题描述', '牵头单位', '配合单位', '责任人', '整改类型', '整改措施',
+  '序号', '编号', '问题来源', '批次', '发现时间', '村', '农户', '任务', '重点问题', '反弹', '问题描述', '牵头单位', '配合单位', '责任人', '整改类型', '整改措施',
   '整改时限', '整改进展', '整改情况', '验收人', '验收意见', '销号日期', '督办等级', '超期天数', '佐证材料', '备注',
 ];
 const SUMMARY = ['按单位汇总', '按村汇总'];
-
-async function readBack(res: Response): Promise<ExcelJS.Workbook> {
-  expect(res.status).to.equal(200);
-  expect(res.headers.get('content-type')).to.equal('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
-  return wb;
-}
-
-/** A sheet's rows below the header as { header: value }. */
-function records(ws: ExcelJS.Worksheet): Record<string, unknown>[] {
-  const headers = (ws.getRow(1).values as string[]).slice(1);
-  const out: Record<string, unknown>[] = [];
-  ws.eachRow((row, n) => {
-    if (n === 1) return;
-    out.push(Object.fromEntries(headers.map((h, i) => [h, row.getCell(i + 1).value])));
-  });
-  return out;
-}
 
 describe('the rectification ledger (整改台账) as Excel, read back with exceljs', () => {
   let t: TestService;
@@ -56,8 +37,8 @@ describe('the rectification ledger (整改台账) as Excel, read back with excel
     expect((all.getRow(1).values as unknown[]).slice(1)).to.deep.equal(HEADERS);
     expect(HEADERS).to.deep.equal(LEDGER_COLUMNS.map((c) => c.header));
     expect(all.views[0]).to.include({ state: 'frozen', ySplit: 1 });
-    expect(all.getColumn(9).width).to.equal(50);
-    expect(all.getColumn(4).width).to.equal(17);
+    expect(all.getColumn(11).width).to.equal(50);
+    expect(all.getColumn(5).width).to.equal(17);
     expect(all.autoFilter).to.not.equal(undefined);
     expect(all.getRow(1).font?.bold).to.equal(true);
     const rows = records(all);
@@ -72,8 +53,8 @@ describe('the rectification ledger (整改台账) as Excel, read back with excel
     expect(one!['发现时间']).to.be.instanceOf(Date);
     expect((one!['发现时间'] as Date).toISOString()).to.equal('2026-11-10T10:00:00.000Z');
     expect((one!['整改时限'] as Date).toISOString()).to.equal('2026-11-19T00:00:00.000Z');
-    expect(wb.getWorksheet('全部')!.getRow(2).getCell(4).numFmt).to.equal('yyyy-mm-dd hh:mm');
-    expect(one).to.include({ 备注: '报告人 朱霞', 村: '西岭村', 牵头单位: '镇建办', 配合单位: null, 整改进展: '待签收，已超期', 督办等级: '红', 超期天数: 8, 佐证材料: '无', 问题来源: '自查' });
+    expect(wb.getWorksheet('全部')!.getRow(2).getCell(5).numFmt).to.equal('yyyy-mm-dd hh:mm');
+    expect(one).to.include({ 备注: '报告人 朱霞', 村: '西岭村', 牵头单位: '镇建办', 配合单位: null, 整改进展: '待签收，已超期', 督办等级: '红', 超期天数: 8, 佐证材料: '无', 问题来源: '自查', 批次: null, 反弹: null });
     expect(one!['农户']).to.contain('李某某 371427196503171234');
     expect(one!['任务']).to.equal('任务8 贫困户的住房是否安全');
     expect(one!['责任人']).to.equal('韩冰'); // 镇建办's member, nobody has signed yet
