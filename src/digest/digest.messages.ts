@@ -61,7 +61,7 @@ export interface DigestData {
   /** 三色督办: open findings by grade. */
   grades?: Record<Grade, number>;
   /** Open findings by 问题来源 · 批次. */
-  bySource?: { name: string; open: number }[];
+  bySource?: { name: string; count: number }[];
   /** Open findings flagged 反弹. */
   relapses?: number;
 }
@@ -111,7 +111,7 @@ export function leadersDigest(data: DigestData, maxBytes: number, dialect: Markd
     `> 未办结 **${data.open}** 件：待分派 ${s.triage}，待签收 ${s.dispatched}，整改中 ${s.accepted}，待销号 ${s.rectified}`,
     `> 超期 ${data.overdueCount > 0 ? warn(`**${data.overdueCount}**`) : '**0**'} 件；累计 ${data.total} 件，已销号 ${s.closed}，已撤销 ${s.cancelled}`,
     `> 按期办结率 **${onTimeRate(data)}**`,
-    ...(data.bySource?.length ? [`> 按来源和批次（未办结）：${inert(data.bySource.map((r) => `${r.name} ${r.open}`).join('，'))}`] : []),
+    ...(data.bySource?.length ? [`> 按来源和批次（未办结）：${inert(data.bySource.map((r) => `${r.name} ${r.count}`).join('，'))}`] : []),
     ...(data.relapses ? [`> 反弹 ${warn(`**${data.relapses}**`)} 件（同一农户同一问题销号后再次出现）`] : []),
     ...(data.grades ? [`> 督办等级：红 ${data.grades.red > 0 ? warn(`**${data.grades.red}**`) : '**0**'} 件，黄 **${data.grades.yellow}** 件，绿 **${data.grades.green}** 件`] : []),
   ];

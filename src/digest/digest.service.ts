@@ -6,16 +6,10 @@ import type { DomainContext } from '../context';
 import { groupCountsToday, sendToGroup } from '../dispatch/group-messages';
 import type { OpenFinding } from '../findings/finding-views';
 import { STATUSES, type FindingStatus } from '../findings/finding.model';
+import { countsByName, sourceLine } from '../findings/messages';
 import { leadersRecipient, unitRecipient, type Recipient } from '../reminders/recipients';
 import { leadersDigest, unitDigest, UNIT_DIGEST_CAP, OVERDUE_CAP, type DigestData, type DigestItem } from './digest.messages';
 import { markupOf } from '../wecom/markup';
-
-/** "巡察反馈 · 第一轮" -> how many, most first. */
-function tallyBy(keys: string[]): { name: string; open: number }[] {
-  const counts = new Map<string, number>();
-  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
-  return [...counts.entries()].map(([name, open]) => ({ name, open })).sort((a, b) => b.open - a.open || a.name.localeCompare(b.name, 'zh'));
-}
 
 /**
  * The daily digest: for the leaders, the whole picture; for each unit with open work, its own
@@ -123,7 +117,7 @@ export async function collectDigest(ctx: DomainContext, now: Date): Promise<Dige
     dashboard: ctx.links.dashboard(),
     grades: countGrades(gradesOfOpen(docs, ctx.directory.org.reminders, ctx.calendar, now).values()),
     groups: await groupCountsToday(ctx, now),
-    bySource: tallyBy(docs.map((f) => [f.source ?? '自查', f.batch].filter(Boolean).join(' · '))),
+    bySource: countsByName(docs.map(sourceLine)),
     relapses: docs.filter((f) => f.relapse).length,
   };
 }

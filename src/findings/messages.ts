@@ -87,6 +87,13 @@ export function sourceLine(f: Pick<Finding, 'source' | 'batch'>): string {
   return [f.source ?? '自查', f.batch].filter(Boolean).join(' · ');
 }
 
+/** Names counted, most first ("巡察反馈" -> 3): 问题来源, 批次 and the like in digests and reports. */
+export function countsByName(names: string[]): { name: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1);
+  return [...counts.entries()].map(([name, count]) => ({ name, count })).sort((a, b) => b.count - a.count || a.name.localeCompare(b.name, 'zh'));
+}
+
 /** How groups see the household: village and code only (东岭村 东岭-017), flagged 反弹 on a relapse. */
 export function householdLabel(f: Pick<Finding, 'village' | 'household' | 'relapse'>): string | null {
   if (!f.household?.code) return null;

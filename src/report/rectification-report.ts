@@ -2,7 +2,8 @@ import type { DomainContext } from '../context';
 import { createWorkingTimeline } from '../calendar/working-timeline';
 import { TASK_NAMES } from '../dashboard/dashboard.query';
 import { OVERDUE_STATUSES } from '../dashboard/finding-filter';
-import { OPEN_STATUSES, STATUSES, type FindingDoc, type FindingStatus, type Grade } from '../findings/finding.model';
+import { DEFAULT_SOURCE, OPEN_STATUSES, STATUSES, type FindingDoc, type FindingStatus, type Grade } from '../findings/finding.model';
+import { countsByName } from '../findings/messages';
 import { createGrader } from '../findings/grade';
 import { closedOnTime } from '../findings/on-time';
 import type { Finding } from '../findings/finding.repository';
@@ -61,7 +62,14 @@ export interface ReportData {
   grades: Record<Grade, number>;
   units: UnitTally[];
   unresolved: UnresolvedItem[];
+  /** Findings reported in the window by 问题来源 and by 批次 (most first), and how many were 反弹. */
+  bySource: { name: string; count: number }[];
+  byBatch: { name: string; count: number }[];
+  relapses: number;
 }
+
+/** How a finding without a batch is counted. */
+export const NO_BATCH = '未定批次';
 
 const UNASSIGNED = '（未分派）';
 
@@ -107,7 +115,11 @@ export async function collectReport(ctx: DomainContext, from: Date, to: Date, no
     grades: { green: 0, yellow: 0, red: 0 },
     units: [],
     unresolved: [],
+    bySource: [],
+    byBatch: [],
+    relapses: 0,
   };
+  const reportedIn: Finding[] = [];
   const tasks = new Map<string, { byStatus: Record<FindingStatus, number>; total: number }>();
 
   for (const f of findings) {
@@ -124,6 +136,7 @@ export async function collectReport(ctx: DomainContext, from: Date, to: Date, no
 
     if (inWindow(f.createdAt)) {
       data.reported += 1;
+      reportedIn.push(f);
       data.byStatus[f.status] += 1;
       const key = f.task !== null ? String(f.task) : '未分类';
       let t = tasks.get(key);
@@ -160,6 +173,9 @@ export async function collectReport(ctx: DomainContext, from: Date, to: Date, no
 
   const order = ['1', '2', '3', '4', '5', '6', '7', '8', '未分类'];
   data.byTask = order.map((task) => ({ task, ...(tasks.get(task) ?? { byStatus: zeroStatuses(), total: 0 }) }));
+  data.bySource = countsByName(reportedIn.map((f) => f.source ?? DEFAULT_SOURCE));
+  data.byBatch = countsByName(reportedIn.map((f) => f.batch ?? NO_BATCH));
+  data.relapses = reportedIn.filter((f) => f.relapse).length;
   const unitOrder = [...directory.units().map((u) => u.name), UNASSIGNED];
   data.units = [...units.values()].sort((a, b) => unitOrder.indexOf(a.name) - unitOrder.indexOf(b.name));
   return data;
@@ -171,6 +187,12 @@ function unresolvedItem(f: Finding, lead: string, grade: Grade | null, timeline:
   const last = [...f.history].reverse().find((h) => ['驳回', '退回', '进展'].includes(h.action) && h.note);
   const note = f.extension ? `申请延期：${f.extension.reason}` : last ? `${last.action}：${last.note}` : null;
   return { no: f.no, village: f.village, text: f.text, unit: lead, kind: f.kind ?? null, deadline: f.deadline, status: f.status, grade, overdueDays: overdue, note };
+}
+
+/** "来源：巡察反馈 2 件、自查 1 件；批次：…" for the findings of a window, `unit` the counting word (件, 个). */
+export function sourceBatchLine(data: Pick<ReportData, 'bySource' | 'byBatch' | 'relapses'>, unit: string): string {
+  const list = (rows: { name: string; count: number }[]): string => rows.map((r) => `${r.name} ${r.count} ${unit}`).join('、');
+  return `来源：${list(data.bySource)}；批次：${list(data.byBatch)}${data.relapses ? `；其中反弹 ${data.relapses} ${unit}` : ''}。`;
 }
 
 /** "任务5 帮扶措施" for a task key of the report. */

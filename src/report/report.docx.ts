@@ -3,7 +3,7 @@ import { createZonedTime } from '../calendar/zoned-time';
 import { GRADE_LABEL, STATUS_LABEL, STATUSES } from '../findings/finding.model';
 import { formatDate, summary } from '../findings/messages';
 import { maskPersonalNumbers } from '../privacy/mask';
-import { onTimeRate, percent, taskName, type ReportData } from './rectification-report';
+import { onTimeRate, percent, sourceBatchLine, taskName, type ReportData } from './rectification-report';
 
 /**
  * The written 整改报告 (.docx) for a date range, in the usual official layout: a 小标宋 title,
@@ -89,7 +89,7 @@ export async function writeReportDocx(data: ReportData, range: { first: string; 
     ),
     heading('一、总体情况'),
     para(
-      `按任务和办理状态统计，发现问题 ${data.reported} 个；督办等级红色 ${data.grades.red} 个、黄色 ${data.grades.yellow} 个、绿色 ${data.grades.green} 个；责任单位退回 ${data.returned} 次，整改反馈被驳回 ${data.rejected} 次。`,
+      `按任务和办理状态统计，发现问题 ${data.reported} 个；督办等级红色 ${data.grades.red} 个、黄色 ${data.grades.yellow} 个、绿色 ${data.grades.green} 个；责任单位退回 ${data.returned} 次，整改反馈被驳回 ${data.rejected} 次。${data.reported > 0 ? `发现问题的${sourceBatchLine(data, '个')}` : ''}`,
       { indent: true },
     ),
     table(['任务', ...statusHeader, '合计'], [...taskRows, totalRow]),

@@ -5,7 +5,7 @@ import { formatDate } from '../findings/messages';
 import { leadersRecipient } from '../reminders/recipients';
 import { fitWithin } from '../reminders/reminder.messages';
 import { inertText, markupOf, type Markup } from '../wecom/markup';
-import { collectReport, onTimeRate, percent, type ReportData } from './rectification-report';
+import { collectReport, onTimeRate, percent, sourceBatchLine, type ReportData } from './rectification-report';
 
 /**
  * The weekly 通报 to the leaders: on the last working day of each week (Friday, or the Saturday or
@@ -50,6 +50,7 @@ export function weeklyMarkdown(data: ReportData, markup: Markup, maxBytes: numbe
   const head = [
     bold(`【每周通报】${inertText(data.town, markup)}“回头看”问题整改（${formatDate(data.from)}—${formatDate(data.now)}）`),
     `本周新增 ${data.reported} 件，销号 ${data.closed} 件（按期 ${data.closedOnTime} 件），按期办结率 ${percent(rate)}；目前超期 ${data.overdue} 件；本周退回 ${data.returned} 件，驳回 ${data.rejected} 件。`,
+    ...(data.reported > 0 ? [`本周新增问题的${inertText(sourceBatchLine(data, '件'), markup)}`] : []),
     `督办等级：${GRADE_LABEL.red} ${data.grades.red} 件，${GRADE_LABEL.yellow} ${data.grades.yellow} 件，${GRADE_LABEL.green} ${data.grades.green} 件。`,
   ];
   const footer = markup === 'text' ? `进度看板：${dashboard}` : `[进度看板](${dashboard})`;

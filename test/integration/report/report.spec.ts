@@ -3,10 +3,13 @@ import JSZip from 'jszip';
 import { collectDigest } from '../../../src/digest/digest.service';
 import { leadersDigest } from '../../../src/digest/digest.messages';
 import { act } from '../../../src/findings/finding.service';
+import { commitImport } from '../../../src/import/list-import.service';
+import { listTemplate } from '../../../src/import/list-workbook';
 import { runWeeklyReportJob, weeklyReport } from '../../../src/report/weekly-report';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
 import { seedFindings, SEED_NOW } from '../../helpers/seed-findings';
 import { signIn } from '../../helpers/web-session';
+import { fillTemplate } from '../../helpers/workbook';
 
 const LEADERS = 'EXAMPLE-LEADERS-ROBOT-KEY';
 
@@ -123,5 +126,42 @@ describe('the weekly 通报 and the written 整改报告 (.docx), from a seeded 
 
     const digest = leadersDigest(await collectDigest(t.service.domain, t.clock.now()), 4096, 'robot');
     expect(digest).to.contain('督办等级：红 <font color="warning">**2**</font> 件，黄 **0** 件，绿 **2** 件');
+  });
+
+  it('counts the week’s new findings by 问题来源 and 批次, and the 反弹 among them, in the 通报 and the Word report', async () => {
+    t.clock.set('2026-12-02T10:00:00+08:00');
+    const report = async (body: Record<string, unknown>): Promise<number> => {
+      const res = await t.api('/api/findings', { method: 'POST', body: JSON.stringify({ reporter: 'zhuxia', village: '东岭村', item: '5.2', ...body }) });
+      expect(res.status, await res.clone().text()).to.equal(201);
+      await t.settle();
+      return ((await res.json()) as { no: number }).no;
+    };
+    const say = async (from: string, text: string) => {
+      expect(await t.say(from, text)).to.equal(200);
+      await t.settle();
+    };
+    const batch = '2026年回头看第一轮';
+    // A household's water fixed and closed, then back in a 督查 list: 反弹.
+    const first = await report({ text: '王某某家自来水一周没来水了', household: { name: '王某某' } });
+    await say('zhengkai', `签收 ${first}`);
+    await say('zhengkai', `整改完成 ${first} 已修复入户管道`);
+    await say('zhuxia', `销号 ${first}`);
+    const list = await fillTemplate(await listTemplate(), [
+      { 村: '东岭村', 农户: '王某某', 问题描述: '王某某家又停水了', 重点问题: '5.2' },
+      { 村: '西岭村', 问题描述: '危房，屋顶漏雨', 重点问题: '8.1', 问题来源: '巡察反馈' },
+    ]);
+    const imported = await commitImport(t.service.domain, list, { reporter: 'wangzhen', source: '督查', batch });
+    expect(imported.created).to.have.length(2);
+    await t.settle();
+    expect(((await (await t.api(`/api/findings/${imported.created[0]}`)).json()) as { relapse: boolean }).relapse).to.equal(true);
+
+    // The week: the seed's three and the one reported here (自查, no batch), the list's two.
+    const { content } = await weeklyReport(t.service.domain, new Date('2026-12-04T17:00:00+08:00'));
+    expect(content).to.contain(`本周新增问题的来源：自查 4 件、督查 1 件、巡察反馈 1 件；批次：未定批次 4 件、${batch} 2 件；其中反弹 1 件。`);
+    expect(content).not.to.contain('王某某');
+
+    const res = await fetch(`${t.base}/export/report.docx?from=2026-11-30&to=2026-12-04`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const doc = await readDocx(Buffer.from(await res.arrayBuffer()));
+    expect(doc.text).to.contain(`发现问题的来源：自查 4 个、督查 1 个、巡察反馈 1 个；批次：未定批次 4 个、${batch} 2 个；其中反弹 1 个。`);
   });
 });
