@@ -258,6 +258,7 @@ export function wireDomain(config: AppConfig, org: OrgConfig, connection: Connec
     transport,
     health: wecomHealth,
     onFault: (fault) => alerts.onFault(fault),
+    onHealed: (fault, now) => alerts.onHealed(fault, now),
     onUnreached: (members, destination) => alerts.onUnreached(members, destination),
   });
   const alerts = createWeComAlerts({ outbox, directory, appMessaging });

@@ -93,6 +93,8 @@ export interface OutboxDeps {
   health?: WeComHealth;
   /** A configuration fault was met for the first time: tell the people who can fix it. */
   onFault?(fault: Fault): Promise<void>;
+  /** A configuration fault is over (WeCom accepted again): tell those who heard of it. Once, by the instance that saw it end. */
+  onHealed?(fault: Fault, now: Date): Promise<void>;
   /** Members WeCom said it could not reach, each reported here once. */
   onUnreached?(members: UnreachedMember[], destination: Destination): Promise<void>;
 }
@@ -201,7 +203,14 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     for (const scope of [channel, familyOf(channel)]) {
       if (!blocked.delete(scope)) continue;
       scanWanted = true;
-      if (!deps.health || (await deps.health.healed(scope))) deps.logger.info({ scope }, '企业微信已恢复接受消息，等待中的消息正在补发');
+      if (!deps.health) {
+        deps.logger.info({ scope }, '企业微信已恢复接受消息，等待中的消息正在补发');
+        continue;
+      }
+      const healed = await deps.health.healed(scope);
+      if (!healed) continue;
+      deps.logger.info({ scope, errcode: healed.fault.errcode }, '企业微信已恢复接受消息，等待中的消息正在补发');
+      if (healed.last) await deps.onHealed?.(healed.fault, deps.clock.now()).catch((err: unknown) => deps.logger.error({ err }, '恢复的通知未能发出'));
     }
   }
 

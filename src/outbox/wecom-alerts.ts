@@ -38,6 +38,21 @@ export function createWeComAlerts(deps: { outbox: Pick<Outbox, 'enqueue'>; direc
       }
     },
 
+    /** The fault is over: the same leaders hear it, with how long it lasted, so nobody keeps waiting for an admin. */
+    async onHealed(fault: Fault, now: Date): Promise<void> {
+      const minutes = Math.max(1, Math.round((now.getTime() - fault.since.getTime()) / 60_000));
+      const lasted = minutes < 120 ? `${minutes} 分钟` : `${Math.round(minutes / 60)} 小时`;
+      const content = `【企业微信已恢复】${fault.reason}（错误码 ${fault.errcode}）的问题已解决，持续约 ${lasted}。期间保留的交办、提醒等消息正在按顺序补发，无需重发。`;
+      const destination = leaderDestinations()[0];
+      if (!destination) return;
+      await deps.outbox.enqueue({
+        dedupeKey: `healed:${fault.scope}:${fault.since.getTime()}`,
+        destination,
+        message: { type: 'text', content },
+        label: `恢复 ${fault.errcode}`,
+      });
+    },
+
     async onUnreached(members: UnreachedMember[], _destination: Destination): Promise<void> {
       const names = members.map((m) => `${directory.displayName(m.userid)}（${UNREACHABLE_LABEL[m.why]}）`).join('、');
       const content = `以下成员收不到本应用的消息：${names}。其他人已正常收到。请管理员在企业微信管理后台把他们加入应用可见范围或分配账号许可。`;

@@ -31,8 +31,11 @@ export interface Unreachable {
 export interface WeComHealth {
   /** Records a fault; true for the instance that recorded it first, unless the same errcode is already recorded for another scope (it alerts). */
   fault(fault: Fault): Promise<boolean>;
-  /** The scope works again; true when a recorded fault was cleared by this call. */
-  healed(scope: string): Promise<boolean>;
+  /**
+   * The scope works again: the fault this call cleared, with `last` true when no other scope is
+   * still stopped by the same errcode (the fault is over); null when none was recorded.
+   */
+  healed(scope: string): Promise<{ fault: Fault; last: boolean } | null>;
   faults(): Promise<Fault[]>;
   /** Records that a member could not be reached; true the first time (they are reported once). */
   unreachable(userid: string, why: UnreachableWhy, now: Date): Promise<boolean>;
@@ -73,7 +76,10 @@ export function createWeComHealth(connection: Connection): WeComHealth {
       return (await insertOnce({ _id: `fault:${fault.scope}`, fault })) && !already;
     },
     async healed(scope) {
-      return (await collection.deleteOne({ _id: `fault:${scope}` })).deletedCount === 1;
+      const doc = await collection.findOneAndDelete({ _id: `fault:${scope}` });
+      if (!doc?.fault) return null;
+      const { errcode } = doc.fault;
+      return { fault: doc.fault, last: !(await faults()).some((f) => f.errcode === errcode) };
     },
     faults,
     unreachable: (userid, why, now) => insertOnce({ _id: `unreachable:${userid}:${why}`, unreachable: { userid, why, since: now } }),

@@ -67,5 +67,12 @@ describe('WeCom refusing for a configuration fault (60020, IP not trusted)', fun
     expect(alerts[0]!.content).to.contain('企业可信IP');
     expect(log.errors().filter((m) => m.includes('错误码 60020'))).to.have.length(1);
     expect(await health()).to.deep.equal({ ok: true });
+    // The leaders who heard of the fault hear, once, that it is over.
+    const healed = t.wecom.received.filter((r) => r.content.includes('【企业微信已恢复】'));
+    expect(healed).to.have.length(1);
+    expect(healed[0]!.content).to.contain('企业可信IP').and.to.contain('错误码 60020').and.to.contain('持续约 6 分钟').and.to.contain('正在按顺序补发');
+    t.clock.advance(61_000);
+    await deliver();
+    expect(t.wecom.received.filter((r) => r.content.includes('【企业微信已恢复】'))).to.have.length(1);
   });
 });

@@ -49,7 +49,9 @@ describe('the bot against the strict WeCom', function () {
     expect(await t.service.outbox.list({ status: 'failed' })).to.have.length(0);
     expect(t.wecom.received.filter((r) => r.content.includes('【企业微信配置问题】'))).to.have.length(1);
     // Group robots are not behind the trusted IP: the leaders heard at once, in their group.
-    expect(t.wecom.toWebhook(LEADERS).filter((r) => r.content.includes('企业可信IP'))).to.have.length(1);
+    expect(t.wecom.toWebhook(LEADERS).filter((r) => r.content.includes('【企业微信配置问题】'))).to.have.length(1);
+    // And once it is over, in the same group: the app and the robots were one fault, told of once.
+    expect(t.wecom.toWebhook(LEADERS).filter((r) => r.content.includes('【企业微信已恢复】'))).to.have.length(1);
     expect(log.errors().filter((m) => m.includes('60020'))).to.have.length(1);
     expect(t.wecom.dropped).to.have.length(0);
   });
