@@ -1,6 +1,6 @@
 import { parseNowArg, runAt } from '../cli/domain';
 import { AppError } from '../errors';
-import { sendWeeklyReport, weeklyReport } from './weekly-report';
+import { sendWeeklyReportNow, weeklyReport } from './weekly-report';
 
 const USAGE = '用法：report --week [--now <ISO 时间>] [--send]，例如 report --week --now 2026-12-04T17:00:00+08:00 --send';
 
@@ -17,7 +17,7 @@ export async function reportCommand(args: string[]): Promise<string> {
     now,
     async (domain) => {
       const { content } = await weeklyReport(domain, now);
-      const sent = send ? await sendWeeklyReport(domain, content, `weekly:cli:${now.getTime()}`) : false;
+      const sent = send ? await sendWeeklyReportNow(domain, now, content) : false;
       return { content, sent };
     },
     { deliver: send },

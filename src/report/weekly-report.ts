@@ -75,7 +75,7 @@ export async function weeklyReport(ctx: DomainContext, now: Date): Promise<{ dat
   return { data, content: weeklyMarkdown(data, markup, leaders?.maxBytes ?? 4096, ctx.links.dashboard()) };
 }
 
-export async function sendWeeklyReport(ctx: DomainContext, content: string, dedupeKey: string): Promise<boolean> {
+async function sendWeeklyReport(ctx: DomainContext, content: string, dedupeKey: string): Promise<boolean> {
   const leaders = leadersRecipient(ctx);
   if (!leaders) {
     ctx.logger.warn('组织文件未配置 digest.target，且无法给领导发应用消息：每周通报未发送');
@@ -90,15 +90,34 @@ export async function sendWeeklyReport(ctx: DomainContext, content: string, dedu
  * time has come, sent once (the claim `weekly:<date>` decides between instances and restarts).
  */
 export async function runWeeklyReportJob(ctx: DomainContext, now: Date): Promise<WeeklyRunResult> {
-  const zone = createZonedTime(ctx.calendar.timeZone);
-  const date = zone.dateOf(now);
-  if (!isLastWorkdayOfWeek(ctx, date)) return { date, sent: false, reason: 'not the last working day of the week' };
-  if (now < zone.at(date, ctx.directory.org.weeklyReport.at)) return { date, sent: false, reason: 'before report time' };
-  const key = `weekly:${date}`;
+  const { date, reason } = weeklyDue(ctx, now);
+  if (reason) return { date, sent: false, reason };
+  const key = weeklyClaimKey(date);
   if (await ctx.claims.has(key)) return { date, sent: false, reason: 'already sent' };
   const { content } = await weeklyReport(ctx, now);
   if (!(await ctx.claims.tryClaim(key, { at: now.toISOString() }))) return { date, sent: false, reason: 'sent by another instance' };
   const sent = await sendWeeklyReport(ctx, content, key);
   ctx.logger.info({ date, sent }, '每周通报已排队');
   return { date, sent, content };
+}
+
+const weeklyClaimKey = (date: string): string => `weekly:${date}`;
+
+/** Whether the scheduled 通报 is due at `now`: the reason it is not, if so. */
+function weeklyDue(ctx: DomainContext, now: Date): { date: string; reason?: string } {
+  const zone = createZonedTime(ctx.calendar.timeZone);
+  const date = zone.dateOf(now);
+  if (!isLastWorkdayOfWeek(ctx, date)) return { date, reason: 'not the last working day of the week' };
+  if (now < zone.at(date, ctx.directory.org.weeklyReport.at)) return { date, reason: 'before report time' };
+  return { date };
+}
+
+/**
+ * `cli report --week --send`: sends the 通报 now; when it is the scheduled one's day and time, it
+ * takes the schedule's place (the job then finds it sent), as `cli digest --send` does.
+ */
+export async function sendWeeklyReportNow(ctx: DomainContext, now: Date, content: string): Promise<boolean> {
+  const { date, reason } = weeklyDue(ctx, now);
+  if (!reason) await ctx.claims.tryClaim(weeklyClaimKey(date), { at: now.toISOString(), by: 'cli' });
+  return sendWeeklyReport(ctx, content, `weekly:cli:${now.getTime()}`);
 }
