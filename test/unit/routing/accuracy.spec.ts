@@ -13,6 +13,8 @@ const router = createRouter(org);
  * The labelled corpus (test/fixtures/corpus): reports written the ways cadres write them, split
  * once by a hash of the text into a training part (the item model is trained on it,
  * src/routing/training/train-routing.ts) and a held-out part that is only ever scored here.
+ * Reports added later go by SHA-1 of the text (UTF-8): a first byte below 64 (one in four) to
+ * the held-out part, the rest to training; a report never moves from one part to the other.
  */
 function corpus(file: string): RoutingCase[] {
   const villages = org.districts.flatMap((d) => d.villages.map((v) => ({ name: v.name, district: d.name })));
