@@ -15,10 +15,13 @@ export interface LearnedMatch<C extends Comparable> {
 const MAX_CACHED_TEXTS = 20_000;
 
 interface Index {
-  signature: string;
+  /** The corrections' texts in order: they identify the list it was built from. */
+  texts: string[];
   /** Bigram → the positions of the corrections that have it. */
   postings: Map<string, number[]>;
   sizes: Int32Array;
+  /** Counts of shared bigrams, one per correction, reused from report to report. */
+  shared: Int32Array;
 }
 
 /**
@@ -42,10 +45,15 @@ export function createLearnedMatcher<C extends Comparable>(keyOf: (text: string)
   };
 
   let index: Index | null = null;
+  // Corrections are replaced by finding and kept in time order, so the same texts in the same
+  // order are the same list: comparing them allocates nothing, unlike a signature string would.
+  const sameTexts = (learned: readonly C[], texts: readonly string[]): boolean => {
+    if (learned.length !== texts.length) return false;
+    for (let i = 0; i < texts.length; i++) if (learned[i]!.text !== texts[i]) return false;
+    return true;
+  };
   const indexOf = (learned: readonly C[]): Index => {
-    // The texts in order identify the list: corrections are replaced by finding and kept in time order.
-    const signature = `${learned.length}\u0000${learned.map((c) => c.text).join('\u0000')}`;
-    if (index?.signature === signature) return index;
+    if (index && sameTexts(learned, index.texts)) return index;
     const postings = new Map<string, number[]>();
     const sizes = new Int32Array(learned.length);
     learned.forEach((c, i) => {
@@ -57,7 +65,7 @@ export function createLearnedMatcher<C extends Comparable>(keyOf: (text: string)
         else postings.set(gram, [i]);
       }
     });
-    index = { signature, postings, sizes };
+    index = { texts: learned.map((c) => c.text), postings, sizes, shared: new Int32Array(learned.length) };
     return index;
   };
 
@@ -66,16 +74,27 @@ export function createLearnedMatcher<C extends Comparable>(keyOf: (text: string)
       if (learned.length === 0) return null;
       const own = gramsOf(text);
       if (own.size === 0) return null;
-      const { postings, sizes } = indexOf(learned);
-      const shared = new Int32Array(learned.length);
-      for (const gram of own) for (const i of postings.get(gram) ?? []) shared[i]!++;
+      const { postings, sizes, shared } = indexOf(learned);
+      // Only the corrections that share a bigram are looked at (and their counts reset after).
+      const touched: number[] = [];
+      for (const gram of own) {
+        const list = postings.get(gram);
+        if (!list) continue;
+        for (const i of list) if (shared[i]!++ === 0) touched.push(i);
+      }
       let best: LearnedMatch<C> | null = null;
-      for (let i = 0; i < learned.length; i++) {
-        if (shared[i] === 0) continue;
+      let bestAt = -1;
+      for (const i of touched) {
         const correction = learned[i]!;
         const similarity = shared[i]! / (own.size + sizes[i]! - shared[i]!);
-        const newer = best !== null && (correction.at?.getTime() ?? 0) >= (best.correction.at?.getTime() ?? 0);
-        if (!best || similarity > best.similarity || (similarity === best.similarity && newer)) best = { correction, similarity };
+        shared[i] = 0;
+        // Equal times go to the later in the list, as the list is kept in time order.
+        const time = (c: C) => c.at?.getTime() ?? 0;
+        const newer = best !== null && (time(correction) > time(best.correction) || (time(correction) === time(best.correction) && i > bestAt));
+        if (!best || similarity > best.similarity || (similarity === best.similarity && newer)) {
+          best = { correction, similarity };
+          bestAt = i;
+        }
       }
       return best;
     },

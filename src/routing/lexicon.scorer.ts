@@ -1,5 +1,5 @@
 import { LEXICON, type LexiconRule, type LexiconTarget } from './routing.lexicon';
-import { occurrences, type Span } from './text.util';
+import type { Span } from './text.util';
 
 export interface LexiconHit {
   /** The words as they stand in the report. */
@@ -22,6 +22,8 @@ const POST_NEGATION = /^(都|也|还|倒)?(正常|达标|合格|良好|挺好|�
 
 interface Matcher {
   pattern: string | RegExp;
+  /** A word's first character, kept so that checking it allocates nothing. */
+  first: string | null;
   rules: LexiconRule[];
 }
 
@@ -38,28 +40,49 @@ function compile(rules: readonly LexiconRule[]): Matcher[] {
       list.push(rule);
       byWord.set(rule.pattern, list);
     } else {
-      phrases.push({ pattern: new RegExp(rule.pattern.source, `${rule.pattern.flags.replace('g', '')}g`), rules: [rule] });
+      phrases.push({ pattern: new RegExp(rule.pattern.source, `${rule.pattern.flags.replace('g', '')}g`), first: null, rules: [rule] });
     }
   }
-  const words = [...byWord.entries()].map(([pattern, list]) => ({ pattern, rules: list }));
+  const words = [...byWord.entries()].map(([pattern, list]) => ({ pattern, first: [...pattern][0]!, rules: list }));
   words.sort((a, b) => (b.pattern as string).length - (a.pattern as string).length);
   return [...phrases, ...words];
 }
 
 const MATCHERS = compile(LEXICON);
+/** Each first character's words, as positions in MATCHERS; phrases are always tried. */
+const BY_FIRST = new Map<string, number[]>();
+const PHRASES: number[] = [];
+MATCHERS.forEach((m, i) => {
+  if (m.first === null) PHRASES.push(i);
+  else BY_FIRST.set(m.first, [...(BY_FIRST.get(m.first) ?? []), i]);
+});
 
-function find(text: string, pattern: string | RegExp): Span[] {
-  if (typeof pattern === 'string') return occurrences(text, pattern);
-  const spans: Span[] = [];
+/** The matchers that can match `text`, in MATCHERS' order. */
+function candidatesFor(text: string): number[] {
+  const list = [...PHRASES];
+  const seen = new Set<string>();
+  for (const c of text) {
+    if (seen.has(c)) continue;
+    seen.add(c);
+    const words = BY_FIRST.get(c);
+    if (words) for (const i of words) list.push(i);
+  }
+  return list.sort((a, b) => a - b);
+}
+
+function find(text: string, pattern: string | RegExp, found: (start: number, end: number) => void): void {
+  if (typeof pattern === 'string') {
+    for (let at = text.indexOf(pattern); at >= 0; at = text.indexOf(pattern, at + pattern.length)) found(at, at + pattern.length);
+    return;
+  }
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
     if (m[0] === '') {
       pattern.lastIndex++;
       continue;
     }
-    spans.push({ start: m.index, end: m.index + m[0].length });
+    found(m.index, m.index + m[0].length);
   }
-  return spans;
 }
 
 /**
@@ -72,17 +95,14 @@ export function scoreLexicon(text: string, masked: readonly Span[] = []): Lexico
   const hits = new Map<string, LexiconHit>();
 
   // Only words that start with a character the report has can match; most of the lexicon cannot.
-  const chars = new Set(text);
-  for (const matcher of MATCHERS) {
-    if (typeof matcher.pattern === 'string' && !chars.has(matcher.pattern[0]!)) continue;
-    for (const span of find(text, matcher.pattern)) {
-      if (used.subarray(span.start, span.end).some((u) => u === 1)) continue;
-      used.fill(1, span.start, span.end);
-      const term = text.slice(span.start, span.end);
-      const before = text.slice(Math.max(0, span.start - 8), span.start);
-      const after = text.slice(span.end, span.end + 8);
-      const verdict = POST_NEGATION.test(after);
-      const denied = PRE_NEGATION.test(before);
+  for (const at of candidatesFor(text)) {
+    const matcher = MATCHERS[at]!;
+    find(text, matcher.pattern, (start, end) => {
+      for (let i = start; i < end; i++) if (used[i] === 1) return;
+      used.fill(1, start, end);
+      const term = text.slice(start, end);
+      const verdict = POST_NEGATION.test(text.slice(end, end + 8));
+      const denied = PRE_NEGATION.test(text.slice(Math.max(0, start - 8), start));
       for (const rule of matcher.rules) {
         if (rule.target === null) continue;
         const negated = verdict || (rule.symptom && denied);
@@ -93,7 +113,7 @@ export function scoreLexicon(text: string, masked: readonly Span[] = []): Lexico
           hits.set(key, { term, target: rule.target, weight, negated, circumstance: rule.circumstance });
         }
       }
-    }
+    });
   }
   return [...hits.values()];
 }
