@@ -7,16 +7,18 @@ export const RETENTION = {
   inboxDoneDays: 7,
   outboxSentDays: 30,
   claimsDays: 30,
+  /** What a unit group's collection took and handed to the outbox: kept as long as the outbox keeps the message. */
+  groupWaitingSentDays: 30,
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface Housekeeping {
-  run(now: Date): Promise<{ inbox: number; outbox: number; claims: number }>;
+  run(now: Date): Promise<{ inbox: number; outbox: number; claims: number; groupWaiting: number }>;
 }
 
 /**
- * Deletes finished inbox events, delivered messages and old claims: instead of TTL indexes (FerretDB
+ * Deletes finished inbox events, delivered messages, what group collections sent, and old claims: instead of TTL indexes (FerretDB
  * v1 has none), and because a scan of these collections grows with everything ever received.
  * Failed events and messages are kept for people to look at.
  */
@@ -28,9 +30,12 @@ export function createHousekeeping(deps: { connection: Connection; claims: Claim
       const outbox = await deps.connection
         .collection('outbox')
         .deleteMany({ status: { $in: ['sent', 'merged'] }, updatedAt: { $lt: before(RETENTION.outboxSentDays) } });
+      const groupWaiting = await deps.connection
+        .collection('group_waiting')
+        .deleteMany({ sentAt: { $ne: null, $lt: before(RETENTION.groupWaitingSentDays) } });
       const claims = await deps.claims.deleteOlderThan(before(RETENTION.claimsDays));
-      const result = { inbox: inbox.deletedCount, outbox: outbox.deletedCount, claims };
-      deps.logger.info(result, '已清理完成的收件、已发送的消息和过期的占用记录');
+      const result = { inbox: inbox.deletedCount, outbox: outbox.deletedCount, claims, groupWaiting: groupWaiting.deletedCount };
+      deps.logger.info(result, '已清理完成的收件、已发送的消息、群汇总已发出的条目和过期的占用记录');
       return result;
     },
   };
