@@ -1,4 +1,5 @@
 import type { DomainContext } from '../context';
+import { codeHouseholdsStoredBefore } from '../households/household-migration';
 import { previousDigestTime } from './digest.service';
 
 /**
@@ -28,15 +29,19 @@ export async function rebuildFindingViews(ctx: DomainContext, now: Date): Promis
 /**
  * At start: brings findings stored by an earlier version up to date (their channel, once), then
  * builds the views once when this database has none (a new database, or findings from before the
- * views existed). Reminders and the digest read the views, so this comes first.
+ * views existed), then gives findings from before household records their household's code (once,
+ * through the views). Reminders, the digest and duplicate checks read the views, so this comes first.
  */
 export async function ensureFindingViews(ctx: DomainContext): Promise<void> {
   const moved = await ctx.findings.moveChannelStoredBefore();
   if (moved > 0) ctx.logger.info({ moved }, `已为 ${moved} 件旧问题记录补上问题来源（自查）`);
-  if (await ctx.findings.viewsBuilt()) return;
-  const started = Date.now();
-  const rekeyed = await ctx.findings.rekeyStoredBefore();
-  if (rekeyed > 0) ctx.logger.info({ rekeyed }, `已将 ${rekeyed} 件问题改为按编号存储`);
-  const result = await rebuildFindingViews(ctx, ctx.clock.now());
-  if (result.findings > 0) ctx.logger.info({ ...result, ms: Date.now() - started }, `问题视图已建立：${result.findings} 件问题，其中 ${result.open} 件未办结`);
+  if (!(await ctx.findings.viewsBuilt())) {
+    const started = Date.now();
+    const rekeyed = await ctx.findings.rekeyStoredBefore();
+    if (rekeyed > 0) ctx.logger.info({ rekeyed }, `已将 ${rekeyed} 件问题改为按编号存储`);
+    const result = await rebuildFindingViews(ctx, ctx.clock.now());
+    if (result.findings > 0) ctx.logger.info({ ...result, ms: Date.now() - started }, `问题视图已建立：${result.findings} 件问题，其中 ${result.open} 件未办结`);
+  }
+  const coded = await codeHouseholdsStoredBefore(ctx);
+  if (coded > 0) ctx.logger.info({ coded }, `已为 ${coded} 件旧问题关联农户记录并编号`);
 }

@@ -3,6 +3,7 @@ import { housekeepingJob } from '../../../jobs/housekeeping.job';
 import { collectDigest, digestMessages, runDigestJob } from '../../../src/digest/digest.service';
 import { freshDatabaseUri } from '../../helpers/database';
 import { startTestService, type TestService } from '../../helpers/service';
+import { storedBefore } from '../../helpers/stored-before';
 
 // Reminders and the digest read the open findings' view and the tallies, kept beside the findings
 // on every change; these checks follow what the leaders read as findings move and nights pass.
@@ -85,40 +86,10 @@ describe('digest counts through changes, the night’s check and a rebuild', () 
 
   it('keys findings stored before by their number at the first start, and counts them', async () => {
     const uri = freshDatabaseUri('rekey');
-    const { MongoClient, ObjectId } = await import('mongodb');
+    const { MongoClient } = await import('mongodb');
     const client = await MongoClient.connect(uri);
     const at = new Date('2026-10-14T10:00:00+08:00');
-    const old = (no: number, status: string) => ({
-      _id: new ObjectId(),
-      no,
-      status,
-      version: 0,
-      task: 8,
-      item: '8.1',
-      departments: ['镇建办'],
-      village: '东岭村',
-      district: '第一管区',
-      cadre: 'zhuxia',
-      reporter: 'zhuxia',
-      text: `东岭村第${no}户屋顶漏雨`,
-      household: null,
-      urgency: 'normal',
-      // Stored before 问题来源 existed: `source` then held the channel.
-      source: 'chat',
-      sourceKey: `old:${no}`,
-      routing: { confidence: 1, source: 'explicit', reasons: [], alternatives: [] },
-      deadline: new Date('2026-10-27T17:30:00+08:00'),
-      dispatchedAt: at,
-      acceptedAt: null,
-      rectifiedAt: null,
-      closedAt: status === 'closed' ? at : null,
-      cancelledAt: null,
-      rectifyNote: null,
-      replyTo: null,
-      history: [{ at, by: 'zhuxia', action: '报告', from: null, to: status, note: null, text: null }],
-      createdAt: at,
-      updatedAt: at,
-    });
+    const old = (no: number, status: string) => storedBefore(no, status, at, { deadline: new Date('2026-10-27T17:30:00+08:00') });
     // No. 3 was moved over by a first start that stopped before it finished.
     const moved = { ...old(3, 'dispatched'), channel: 'form', source: '自查', batch: null, linkedTo: null };
     await client.db().collection('findings').insertMany([old(1, 'dispatched'), old(2, 'closed'), moved]);
