@@ -199,7 +199,10 @@ export function parseOrgConfig(text: string, file: string): OrgConfig {
       doc.errors.map((e) => `YAML ${e.linePos?.[0] ? `第 ${e.linePos[0].line} 行 / line ${e.linePos[0].line}` : ''}: ${e.message.split('\n')[0]}`),
     );
   }
-  const parsed = orgSchema.safeParse(doc.toJS());
+  const raw = doc.toJS() as unknown;
+  const clash = aliasClash(raw);
+  if (clash) throw new OrgConfigError(file, [clash]);
+  const parsed = orgSchema.safeParse(withTopLevelAliases(raw));
   if (!parsed.success) {
     throw new OrgConfigError(
       file,
@@ -207,6 +210,29 @@ export function parseOrgConfig(text: string, file: string): OrgConfig {
     );
   }
   return parsed.data;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+
+/** `groupDailyLimit` both at the top level and under `dispatch`, with different values. */
+function aliasClash(raw: unknown): string | null {
+  if (!isRecord(raw) || !('groupDailyLimit' in raw) || !isRecord(raw['dispatch'])) return null;
+  const inner = raw['dispatch']['groupDailyLimit'];
+  return inner !== undefined && inner !== raw['groupDailyLimit']
+    ? 'groupDailyLimit: 与 dispatch.groupDailyLimit 的值不同，请只写一处 / given twice with different values'
+    : null;
+}
+
+/**
+ * `groupDailyLimit` may also be written at the top level of the file (a per-group setting an
+ * operator looks for there); it means `dispatch.groupDailyLimit`.
+ */
+function withTopLevelAliases(raw: unknown): unknown {
+  if (!isRecord(raw) || !('groupDailyLimit' in raw)) return raw;
+  const { groupDailyLimit, ...rest } = raw;
+  const dispatch = rest['dispatch'];
+  if (dispatch === undefined || dispatch === null) return { ...rest, dispatch: { groupDailyLimit } };
+  return isRecord(dispatch) ? { ...rest, dispatch: { ...dispatch, groupDailyLimit } } : raw;
 }
 
 export function loadOrgConfig(file: string): OrgConfig {

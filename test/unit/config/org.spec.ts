@@ -40,6 +40,15 @@ describe('organisation file (config/org.ts)', () => {
     expect(org.reminders).to.deep.equal({ acceptWithinHours: 4, deadlineDays: 7, repeatEveryHours: 4, escalateAfter: 3, maxDeadlineDays: 20, progressEveryDays: 10, staleDays: 5, workHours: '08:30-17:30' });
   });
 
+  it('takes a group\'s daily ceiling under dispatch or at the top level, and refuses the two disagreeing', () => {
+    expect(parseOrgConfig(stringify(minimal), 'org.yaml').dispatch).to.deep.equal({ collectMinutes: 10, groupDailyLimit: 20 });
+    expect(parseOrgConfig(stringify({ ...minimal, dispatch: { groupDailyLimit: 8 } }), 'org.yaml').dispatch.groupDailyLimit).to.equal(8);
+    expect(parseOrgConfig(stringify({ ...minimal, groupDailyLimit: 5 }), 'org.yaml').dispatch).to.deep.equal({ collectMinutes: 10, groupDailyLimit: 5 });
+    expect(parseOrgConfig(stringify({ ...minimal, groupDailyLimit: 5, dispatch: { collectMinutes: 0, groupDailyLimit: 5 } }), 'org.yaml').dispatch).to.deep.equal({ collectMinutes: 0, groupDailyLimit: 5 });
+    expect(problemsOf(stringify({ ...minimal, groupDailyLimit: 5, dispatch: { groupDailyLimit: 8 } }))).to.deep.equal(['groupDailyLimit: 与 dispatch.groupDailyLimit 的值不同，请只写一处 / given twice with different values']);
+    expect(problemsOf(stringify({ ...minimal, groupDailyLimit: 0 }))[0]).to.match(/^dispatch\.groupDailyLimit: /);
+  });
+
   it('names the path and the fault for a department that is not in the division table', () => {
     const bad = { ...minimal, departments: [...minimal.departments, { name: '水利站', target: { webhook: 'K' }, members: [] }] };
     const [problem] = problemsOf(stringify(bad));
