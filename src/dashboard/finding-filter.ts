@@ -21,7 +21,7 @@ const blank = (v: unknown): unknown => (v === '' ? undefined : v);
 const isoDate = z
   .string()
   .trim()
-  .refine((v) => validIsoDate(v) !== undefined, { message: '日期应为 YYYY-MM-DD' });
+  .refine((v) => validIsoDate(v) !== undefined, { message: '日期应为“年-月-日”，如 2026-03-01' });
 
 const filterSchema = z.object({
   status: z.preprocess(blank, z.enum(STATUS_FILTERS, { error: '状态无效' }).optional()),

@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { DomainContext } from '../context';
 import { createWorkingTimeline } from '../calendar/working-timeline';
+import { createZonedTime } from '../calendar/zoned-time';
 import { loadDashboard } from '../dashboard/dashboard.query';
 import { gradeOfFinding, gradesOfOpen } from '../findings/grade';
 import { OVERDUE_STATUSES, parseFindingFilter } from '../dashboard/finding-filter';
@@ -67,6 +68,7 @@ export function createDashboardRouter(deps: { domain: DomainContext; auth: WebAu
       filter,
       data,
       now,
+      today: createZonedTime(timeZone).dateOf(now),
       options: {
         units: directory.units().map((u) => u.name),
         villages: directory.villages().map((x) => ({ name: x.name, district: x.district })),

@@ -44,7 +44,7 @@ export async function sendLedger(ctx: Context, domain: DomainContext, options: {
   );
 }
 
-const isoDay = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().refine((v) => validIsoDate(v) !== undefined, { message: '日期应为 YYYY-MM-DD' }).optional());
+const isoDay = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().refine((v) => validIsoDate(v) !== undefined, { message: '日期应为“年-月-日”，如 2026-03-01' }).optional());
 const reportRange = z.object({ from: isoDay, to: isoDay });
 
 /**

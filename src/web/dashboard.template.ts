@@ -3,6 +3,7 @@ import { filterQueryString, type FindingFilterParams } from '../dashboard/findin
 import { GRADE_LABEL, SOURCES, STATUS_LABEL, type FindingStatus, type Grade } from '../findings/finding.model';
 import { formatDate, formatTime, itemLabel, summary } from '../findings/messages';
 import { maskPersonalNumbers } from '../privacy/mask';
+import { dateField, dateShortcuts } from './controls.template';
 import { html, type SafeHtml } from './html';
 import { page } from './layout.template';
 import { SERIES_COLORS, trendChart } from './trend-chart.template';
@@ -16,6 +17,8 @@ export interface DashboardView {
   filter: FindingFilterParams;
   data: DashboardData;
   now: Date;
+  /** The town's date today (YYYY-MM-DD), for the date shortcuts. */
+  today: string;
   options: { units: string[]; villages: { name: string; district: string }[]; batches: string[] };
   /** Why WeCom refuses messages now (they wait), shown as a banner; null when it accepts them. */
   wecomFault?: string | null;
@@ -122,13 +125,15 @@ ${select('village', '村', filter.village, v.options.villages.map((x) => ({ valu
 ${select('grade', '督办等级', filter.grade, grades.map((g) => ({ value: g.grade, label: GRADE_LABEL[g.grade] })))}
 ${select('source', '问题来源', filter.source, SOURCES.map((x) => ({ value: x, label: x })))}
 ${select('batch', '批次', filter.batch, v.options.batches.map((x) => ({ value: x, label: x })))}
-<div><label for="f-from">发现日期从</label><input type="date" id="f-from" name="from" value="${filter.from ?? ''}"></div>
-<div><label for="f-to">至</label><input type="date" id="f-to" name="to" value="${filter.to ?? ''}"></div>
+${dateField({ id: 'f-from', name: 'from', label: '发现日期从', value: filter.from })}
+${dateField({ id: 'f-to', name: 'to', label: '至', value: filter.to })}
+${dateShortcuts({ from: 'f-from', to: 'f-to', today: v.today, kinds: ['today', 'last7', 'last30', 'thisMonth'] })}
 <div><button type="submit">筛选</button> <a class="button secondary" href="/dashboard">清除</a></div>
 </form>
 ${v.scoped ? '' : html`<form method="get" action="/export/report.docx" class="filters" data-testid="report-form">
-<div><label for="r-from">整改报告从</label><input type="date" id="r-from" name="from" value="${filter.from ?? ''}"></div>
-<div><label for="r-to">至</label><input type="date" id="r-to" name="to" value="${filter.to ?? ''}"></div>
+${dateField({ id: 'r-from', name: 'from', label: '整改报告从', value: filter.from })}
+${dateField({ id: 'r-to', name: 'to', label: '至', value: filter.to })}
+${dateShortcuts({ from: 'r-from', to: 'r-to', today: v.today, kinds: ['thisMonth', 'lastMonth'] })}
 <div><button type="submit" data-testid="report-docx">下载整改报告（Word）</button></div>
 </form>`}
 </details>

@@ -5,6 +5,7 @@ import { GRADE_LABEL, type Grade } from '../findings/finding.model';
 import type { Finding } from '../findings/finding.repository';
 import { formatDate, formatTime, itemLabel, sourceLine } from '../findings/messages';
 import { maskIdNumber, maskPersonalNumbers } from '../privacy/mask';
+import { filePicker } from './controls.template';
 import { statusBadge } from './dashboard.template';
 import { html, type SafeHtml } from './html';
 import { page } from './layout.template';
@@ -90,7 +91,7 @@ ${v.photos.length === 0 ? html`<p class="muted">暂无照片。</p>` : html`<div
 ${v.upload ? html`<form method="post" action="/dashboard/findings/${f.no}/photos" enctype="multipart/form-data">
 <input type="hidden" name="csrf" value="${v.upload.csrf}">
 <label for="more-photos">上传${v.upload.kind} <span class="hint">（最多 ${MAX_PHOTOS_PER_UPLOAD} 张，每张不超过 ${MAX_PHOTO_BYTES / 1024 / 1024} MB）</span></label>
-<input id="more-photos" type="file" name="photos" accept="image/*" multiple required>
+${filePicker({ id: 'more-photos', name: 'photos', accept: 'image/*', multiple: true, required: true, button: '选择照片', unit: '张', missing: '请先选择照片' })}
 <button type="submit" class="secondary">上传</button></form>` : ''}
 </section>`;
 

@@ -2,6 +2,7 @@ import { DIVISION_TABLE } from '../../config/division-table';
 import { MAX_PHOTO_BYTES, MAX_PHOTOS_PER_UPLOAD } from '../evidence/evidence.policy';
 import { MAX_REPORT_CHARS } from '../findings/finding.service';
 import { itemLabel, summary } from '../findings/messages';
+import { filePicker } from './controls.template';
 import { html, jsonForScript, raw, type SafeHtml } from './html';
 import { page } from './layout.template';
 
@@ -47,7 +48,7 @@ ${v.reporters ? html`<label for="reporter">报告人 <span class="hint">（管�
 <label for="category">任务和重点问题 <span class="hint">（可不选，按描述自动归类）</span></label>
 <select id="category" name="category"><option value="">自动识别（按问题描述）</option>${categoryOptions()}</select>
 <label for="photos">照片 <span class="hint">（最多 ${MAX_PHOTOS_PER_UPLOAD} 张，每张不超过 ${MAX_PHOTO_BYTES / 1024 / 1024} MB）</span></label>
-<input type="file" id="photos" name="photos" accept="image/*" multiple>
+${filePicker({ id: 'photos', name: 'photos', accept: 'image/*', multiple: true, button: '选择照片', unit: '张' })}
 <div id="preview" class="photos"></div>
 <label>紧急程度</label>
 <div class="radios"><label><input type="radio" name="urgency" value="normal" checked> 一般</label><label><input type="radio" name="urgency" value="urgent"> 紧急</label></div>

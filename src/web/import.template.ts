@@ -1,6 +1,7 @@
 import { SOURCES } from '../findings/finding.model';
 import { itemLabel } from '../findings/messages';
 import type { ImportPlan, ImportResult, PlannedRow } from '../import/list-import.service';
+import { filePicker } from './controls.template';
 import { html, type SafeHtml } from './html';
 import { page } from './layout.template';
 
@@ -33,7 +34,7 @@ export function importUploadPage(v: Shell & { batch: string | null; error?: stri
 <form method="post" action="/dashboard/import" enctype="multipart/form-data">
 <input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="action" value="check">
 <label for="file">清单文件 <span class="hint">（.xlsx，最多 5,000 行）</span></label>
-<input id="file" type="file" name="file" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" required>
+${filePicker({ id: 'file', name: 'file', accept: '.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', required: true, button: '选择文件', missing: '请先选择 Excel 清单文件' })}
 <label for="source">问题来源 <span class="hint">（表中“问题来源”为空的行）</span></label>
 <select id="source" name="source">${sourceOptions('巡察反馈')}</select>
 <label for="batch">批次 <span class="hint">（空则用当前批次${v.batch ? `：${v.batch}` : ''}）</span></label>

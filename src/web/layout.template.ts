@@ -1,4 +1,5 @@
-import { html, type SafeHtml } from './html';
+import { CONTROLS_CSS, CONTROLS_SCRIPT } from './controls.template';
+import { html, raw, type SafeHtml } from './html';
 
 /** The page shell every page shares: inline CSS, no external files, made for a phone first. */
 
@@ -15,7 +16,7 @@ section.card{background:#fff;border-radius:10px;padding:14px 16px;margin:0 0 12p
 section.card h2{font-size:17px;margin:0 0 10px}
 label{display:block;font-weight:600;margin:14px 0 6px}
 label .hint,.hint{font-weight:400;color:#8f959e;font-size:14px}
-input[type=text],input[type=date],select,textarea{width:100%;font:inherit;padding:12px;border:1px solid #c9cdd4;border-radius:8px;background:#fff;min-height:48px}
+input[type=text],select,textarea{width:100%;font:inherit;padding:12px;border:1px solid #c9cdd4;border-radius:8px;background:#fff;min-height:48px}
 textarea{min-height:140px;resize:vertical}
 input:focus,select:focus,textarea:focus{outline:2px solid #1d5fd1;border-color:#1d5fd1}
 button,.button{display:inline-flex;align-items:center;justify-content:center;min-height:48px;padding:10px 18px;font:inherit;font-weight:600;border-radius:8px;border:1px solid #1d5fd1;background:#1d5fd1;color:#fff;text-decoration:none;cursor:pointer}
@@ -86,11 +87,11 @@ export function page(o: PageOptions): string {
 <meta name="referrer" content="same-origin">
 <link rel="icon" href="data:,">${o.refreshSeconds ? html`<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}
 <title>${o.title}</title>
-<style nonce="${o.nonce}">${CSS}</style>
+<style nonce="${o.nonce}">${raw(CSS + CONTROLS_CSS)}</style>
 </head><body>
 <header class="top"><h1>${o.title}</h1>${o.who ? html`<span class="who">${o.who}</span>` : ''}</header>
 <main>${o.body}</main>
-${o.script ? html`<script nonce="${o.nonce}">${o.script}</script>` : ''}
+<script nonce="${o.nonce}">${CONTROLS_SCRIPT}${o.script ?? ''}</script>
 </body></html>`.value;
 }
 

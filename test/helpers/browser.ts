@@ -27,12 +27,13 @@ export interface OpenBrowser {
   close(): Promise<void>;
 }
 
-type ChromiumOptions = Omit<Parameters<typeof chromium.launchPersistentContext>[1], 'executablePath' | 'headless' | 'args'>;
+/** `args` are added to CHROMIUM_ARGS (e.g. `--lang=en-US`). */
+type ChromiumOptions = Omit<NonNullable<Parameters<typeof chromium.launchPersistentContext>[1]>, 'executablePath' | 'headless'>;
 
 /** Headless Chromium in a fresh profile, its first page, and what goes wrong on that page. */
 export async function openChromium(options: ChromiumOptions = {}): Promise<OpenBrowser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'yaocun-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { ...options, executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const context = await chromium.launchPersistentContext(profile, { ...options, executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...(options.args ?? [])] });
   const page = context.pages()[0] ?? (await context.newPage());
   const problems: string[] = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));

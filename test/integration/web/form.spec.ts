@@ -51,7 +51,8 @@ describe('the report form: POST /form with photos, into the same intake as chat'
     expect(csrf).to.match(/^[A-Za-z0-9_-]{20,}$/);
     expect(html).to.contain('<optgroup label="第一管区">').and.to.contain('<option value="东岭村">');
     expect(html).to.contain('value="5.2"').and.to.contain('value="#8"');
-    expect(html).to.contain('type="file" id="photos" name="photos" accept="image/*" multiple');
+    expect(html).to.contain('type="file" class="visually-hidden" id="photos" name="photos" accept="image/*" multiple tabindex="-1" aria-hidden="true"');
+    expect(html).to.contain('>选择照片</label>').and.to.contain('>未选择文件</span>');
     expect(html).to.contain('name="urgency" value="urgent"').and.to.contain('身份证号');
     expect(html).not.to.match(/<script[^>]+src=|<link[^>]+stylesheet|(src|href)="(https?:)?\/\//); // nothing from a CDN
   });

@@ -70,7 +70,7 @@ describe('web helpers', () => {
       createdAt: { $gte: start, $lt: end },
     });
     expect(findingQuery({}, { now, timeZone: 'Asia/Shanghai', scope: { reporter: 'x' } })).to.deep.equal({ $and: [{}, { reporter: 'x' }] });
-    expect(() => parseFindingFilter({ from: '2026-02-30' })).to.throw('日期应为 YYYY-MM-DD');
+    expect(() => parseFindingFilter({ from: '2026-02-30' })).to.throw('日期应为“年-月-日”');
     expect(() => parseFindingFilter({ status: 'done' })).to.throw('状态无效');
   });
 
