@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import type { ClaimRepository } from '../db/claims';
+import { cleanUpImports } from '../import/import-store';
 import type { Logger } from '../logger';
 
 /** How long finished work is kept. WeCom retries a delivery within minutes; a week is plenty. */
@@ -14,11 +15,12 @@ export const RETENTION = {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface Housekeeping {
-  run(now: Date): Promise<{ inbox: number; outbox: number; claims: number; groupWaiting: number }>;
+  run(now: Date): Promise<{ inbox: number; outbox: number; claims: number; groupWaiting: number; importFiles: number; importRuns: number }>;
 }
 
 /**
- * Deletes finished inbox events, delivered messages, what group collections sent, and old claims: instead of TTL indexes (FerretDB
+ * Deletes finished inbox events, delivered messages, what group collections sent, and old claims,
+ * and empties imported or abandoned 问题清单 files (see cleanUpImports): instead of TTL indexes (FerretDB
  * v1 has none), and because a scan of these collections grows with everything ever received.
  * Failed events and messages are kept for people to look at.
  */
@@ -34,8 +36,9 @@ export function createHousekeeping(deps: { connection: Connection; claims: Claim
         .collection('group_waiting')
         .deleteMany({ sentAt: { $ne: null, $lt: before(RETENTION.groupWaitingSentDays) } });
       const claims = await deps.claims.deleteOlderThan(before(RETENTION.claimsDays));
-      const result = { inbox: inbox.deletedCount, outbox: outbox.deletedCount, claims, groupWaiting: groupWaiting.deletedCount };
-      deps.logger.info(result, '已清理完成的收件、已发送的消息、群汇总已发出的条目和过期的占用记录');
+      const imports = await cleanUpImports(deps.connection, now);
+      const result = { inbox: inbox.deletedCount, outbox: outbox.deletedCount, claims, groupWaiting: groupWaiting.deletedCount, ...imports };
+      deps.logger.info(result, '已清理完成的收件、已发送的消息、群汇总已发出的条目、过期的占用记录和导入完毕或过期未导入的清单文件');
       return result;
     },
   };

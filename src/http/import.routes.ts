@@ -1,5 +1,4 @@
 import type Router from '@koa/router';
-import { Binary } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import type { DomainContext } from '../context';
 import { AppError } from '../errors';
@@ -7,30 +6,14 @@ import { MAX_BATCH_CHARS } from '../findings/batch.setting';
 import { SOURCES, type FindingSource } from '../findings/finding.model';
 import { commitImport, fileDigest, planImport, type ImportOptions, type ImportResult } from '../import/list-import.service';
 import { listTemplate } from '../import/list-workbook';
-import { importPlanPage, importRunPage, importUploadPage, type ImportRunView } from '../web/import.template';
+import { bytesOf, importFiles, importRuns } from '../import/import-store';
+import { importPlanPage, importRunPage, importUploadPage } from '../web/import.template';
 import { requireCsrf } from './form.routes';
 import { readMultipart } from './multipart';
 import type { SessionManager } from './session';
 import { sendPage, seesEverything, viewerOf, whoLine, type Viewer } from './viewer';
 
 const MAX_LIST_BYTES = 10 * 1024 * 1024;
-
-/** A stored file comes back from the driver as BSON Binary. */
-const bytesOf = (data: Buffer | Binary): Buffer => (data instanceof Binary ? Buffer.from(data.read(0, data.length())) : Buffer.from(data));
-
-interface StoredList {
-  _id: string;
-  name: string;
-  data: Buffer | Binary;
-  by: string;
-  at: Date;
-}
-
-interface RunDoc extends ImportRunView {
-  _id: string;
-  by: string;
-  at: Date;
-}
 
 /**
  * /dashboard/import (leaders): GET the upload page, GET template.xlsx, POST a file to check it (the
@@ -40,8 +23,8 @@ interface RunDoc extends ImportRunView {
  */
 export function addImportRoutes(router: Router, deps: { domain: DomainContext; sessions: SessionManager }): void {
   const { domain, sessions } = deps;
-  const lists = () => domain.findings.model.db.collection<StoredList>('import_files');
-  const runs = () => domain.findings.model.db.collection<RunDoc>('import_runs');
+  const lists = () => importFiles(domain.findings.model.db);
+  const runs = () => importRuns(domain.findings.model.db);
 
   const leader = (v: Viewer): string => {
     if (!seesEverything(v)) throw new AppError('forbidden', '只有镇领导可以导入问题清单。');
@@ -81,9 +64,9 @@ export function addImportRoutes(router: Router, deps: { domain: DomainContext; s
     if (body.fields.action === 'commit') {
       const digest = body.fields.digest ?? '';
       const stored = /^[0-9a-f]{64}$/.test(digest) ? await lists().findOne({ _id: digest }) : null;
-      if (!stored) throw new AppError('bad_request', '找不到要导入的文件，请重新上传并检查。');
+      if (!stored?.data) throw new AppError('bad_request', '找不到要导入的文件，请重新上传并检查。');
       const id = randomBytes(9).toString('base64url');
-      await runs().insertOne({ _id: id, by: reporter, at: domain.clock.now(), done: 0, total: 0, state: 'running', result: null, error: null });
+      await runs().insertOne({ _id: id, digest, by: reporter, at: domain.clock.now(), done: 0, total: 0, state: 'running', result: null, error: null });
       const progress = (done: number, total: number) => void runs().updateOne({ _id: id }, { $set: { done, total } }).catch(() => undefined);
       // The import goes on after the answer; the page watches its progress.
       void commitImport(domain, bytesOf(stored.data), options, progress).then(

@@ -1,6 +1,7 @@
 import { SOURCES } from '../findings/finding.model';
 import { itemLabel } from '../findings/messages';
-import type { ImportPlan, ImportResult, PlannedRow } from '../import/list-import.service';
+import type { ImportRunView } from '../import/import-store';
+import type { ImportPlan, PlannedRow } from '../import/list-import.service';
 import { filePicker } from './controls.template';
 import { html, type SafeHtml } from './html';
 import { page } from './layout.template';
@@ -63,13 +64,6 @@ ${importable > 0 ? html`<form method="post" action="/dashboard/import" enctype="
   return page({ title: `导入问题清单 · ${v.town}“回头看”`, nonce: v.nonce, who: v.who, body });
 }
 
-export interface ImportRunView {
-  done: number;
-  total: number;
-  state: 'running' | 'done' | 'failed';
-  result: ImportResult | null;
-  error: string | null;
-}
 
 export function importRunPage(v: Omit<Shell, 'csrf'> & { run: ImportRunView }): string {
   const r = v.run;

@@ -46,7 +46,7 @@ describe('what a dead instance leaves behind, and what the nightly clean-up remo
     const inboxBefore = await db.collection('inbox').countDocuments();
 
     const result = await t.service.domain.housekeeping.run(t.clock.now());
-    expect(result).to.deep.equal({ inbox: 1, outbox: 1, claims: 1, groupWaiting: 1 });
+    expect(result).to.deep.equal({ inbox: 1, outbox: 1, claims: 1, groupWaiting: 1, importFiles: 0, importRuns: 0 });
     expect((await db.collection('group_waiting').find({ key: { $in: ['old-sent', 'new-sent', 'old-waiting'] } }).toArray()).map((d) => d.key).sort()).to.deep.equal(['new-sent', 'old-waiting']);
     expect(await db.collection('inbox').countDocuments()).to.equal(inboxBefore - 1);
     expect(await db.collection('inbox').countDocuments({ _id: 'old-failed' as never })).to.equal(1);

@@ -131,4 +131,51 @@ describe('问题清单 import (/dashboard/import with the admin token, real app,
     expect(member.status).to.equal(403);
     expect(await member.text()).to.contain('只有镇领导可以导入问题清单');
   });
+
+  it('empties a list’s file once its import is done, and a checked list’s after a week uncommitted; the records stay and a re-import adds nothing', async () => {
+    const template = await (await fetch(`${t.base}/dashboard/import/template.xlsx`, { headers: auth })).arrayBuffer();
+    const checked = async (rows: ListRow[]): Promise<{ file: Buffer; digest: string }> => {
+      const file = await fillTemplate(template, rows);
+      const plan = await (await post({ action: 'check', source: '巡察反馈' }, file)).text();
+      return { file, digest: /name="digest" value="([0-9a-f]{64})"/.exec(plan)![1]! };
+    };
+    const imported = await checked(GOOD.slice(0, 2));
+    await commit(imported.digest);
+    const waiting = await checked(GOOD.slice(2, 3));
+    const db = t.service.connection.db!;
+    const stored = async () => Object.fromEntries((await db.collection('import_files').find({}).toArray()).map((f) => [f._id, { name: f.name, by: f.by, kept: f.data !== null }]));
+    const hour = 3600_000;
+    const day = 24 * hour;
+    const commitRefused = async (digest: string) => {
+      const res = await post({ action: 'commit', digest, source: '巡察反馈' });
+      expect(res.status).to.equal(400);
+      expect(await res.text()).to.contain('找不到要导入的文件，请重新上传并检查。');
+    };
+
+    // The night after: the imported list's file goes, the one waiting for its commit stays.
+    expect(await t.service.domain.housekeeping.run(new Date(t.clock.now().getTime() + 12 * hour))).to.include({ importFiles: 1, importRuns: 0 });
+    expect(await stored()).to.deep.equal({
+      [imported.digest]: { name: '清单.xlsx', by: 'wangzhen', kept: false },
+      [waiting.digest]: { name: '清单.xlsx', by: 'wangzhen', kept: true },
+    });
+    await commitRefused(imported.digest);
+    // A week later the one never committed goes too; nothing else changes.
+    expect(await t.service.domain.housekeeping.run(new Date(t.clock.now().getTime() + 8 * day))).to.include({ importFiles: 1, importRuns: 0 });
+    expect((await stored())[waiting.digest]).to.include({ kept: false });
+    await commitRefused(waiting.digest);
+    expect(await findings()).to.have.length(2);
+    expect(await db.collection('import_runs').countDocuments({ state: 'done', digest: imported.digest })).to.equal(1);
+
+    // Uploaded again, the imported list is known row by row.
+    const again = await (await post({ action: 'check', source: '巡察反馈' }, imported.file)).text();
+    expect(again).to.contain('已导入过 <b>2</b>');
+
+    // A commit whose instance died mid-way is marked failed the next night, and its page says so.
+    const id = 'stalled-run';
+    await db.collection('import_runs').insertOne({ _id: id as never, digest: waiting.digest, by: 'wangzhen', at: t.clock.now(), done: 200, total: 1000, state: 'running', result: null, error: null });
+    expect(await t.service.domain.housekeeping.run(new Date(t.clock.now().getTime() + 2 * hour))).to.include({ importRuns: 0 });
+    expect(await t.service.domain.housekeeping.run(new Date(t.clock.now().getTime() + 2 * day))).to.include({ importRuns: 1 });
+    const page = await (await fetch(`${t.base}/dashboard/import/runs/${id}`, { headers: auth })).text();
+    expect(page).to.contain('导入失败').and.to.contain('导入中断').and.not.to.contain('http-equiv="refresh"');
+  });
 });
