@@ -12,7 +12,7 @@ import {
   truncateText,
 } from '../wecom/limits';
 import { inertText } from '../wecom/markup';
-import type { DeliveryResult, WeComClient } from '../wecom/wecom.client';
+import type { DeliveryResult, WebhookMessageBody, WeComClient } from '../wecom/wecom.client';
 import type { Destination, OutboundMessage } from './outbox.model';
 import type { Transport, UnreachedMember } from './outbox';
 
@@ -48,6 +48,38 @@ const unreachedOf = (result: DeliveryResult): { unreached: UnreachedMember[]; re
 });
 
 const isContentRefusal = (err: unknown): boolean => (err as { kind?: string }).kind === 'content';
+
+/** Said at the end of a text cut short after WeCom refused the whole of it. */
+const CUT_NOTE = '\n（内容过长已截断，详情见进度看板）';
+
+/**
+ * What to send when WeCom refused a text or markdown body as such (45002 too long by its count,
+ * 40058 a field it will not take): markdown as plain text, and text at half the length with a note;
+ * null when nothing plainer is left to try. The message is not lost to a limit counted differently
+ * from ours.
+ */
+function plainerBody(body: Record<string, unknown>, plain: string, max: number): Record<string, unknown> | null {
+  const mentions = (body.text as { mentioned_list?: string[] } | undefined)?.mentioned_list;
+  const withMentions = (b: { msgtype: string; text: { content: string } }) => (mentions?.length ? { ...b, text: { ...b.text, mentioned_list: mentions } } : b);
+  if (body.msgtype === 'markdown') return withMentions(textBody(plain, max));
+  if (body.msgtype !== 'text') return null;
+  const half = Math.floor(max / 2);
+  return withMentions({ msgtype: 'text', text: { content: truncateText(plain, half - Buffer.byteLength(CUT_NOTE)) + CUT_NOTE } });
+}
+
+/** Sends `body`; on each content refusal the plainer body, at most twice (markdown, text, half of it). */
+async function sendOrPlainer<T>(send: (body: Record<string, unknown>) => Promise<T>, body: Record<string, unknown>, plain: string, max: number): Promise<T> {
+  let current = body;
+  for (let tries = 0; ; tries++) {
+    try {
+      return await send(current);
+    } catch (err) {
+      const plainer = isContentRefusal(err) && tries < 2 ? plainerBody(current, plain, max) : null;
+      if (!plainer) throw err;
+      current = plainer;
+    }
+  }
+}
 
 /** Each destination kind to the WeCom call that reaches it, within WeCom's size limits and rules. */
 export function createWeComTransport(client: WeComClient, options: TransportOptions = {}): Transport {
@@ -92,28 +124,30 @@ export function createWeComTransport(client: WeComClient, options: TransportOpti
             : message.type === 'text'
               ? { msgtype: 'text', text: { content: truncateText(message.content, ROBOT_TEXT_MAX_BYTES), mentioned_list: message.mentions } }
               : textBody(plainOf(message), ROBOT_TEXT_MAX_BYTES); // robots take no interactive cards
-        await client.webhookSend(destination.key, body);
+        await sendOrPlainer((b) => client.webhookSend(destination.key, b as WebhookMessageBody), body, plainOf(message), ROBOT_TEXT_MAX_BYTES);
         return;
       }
       case 'appchat': {
         // App group chats take no template_card: send its text instead.
         const body = message.type === 'card' ? textBody(message.fallback, APP_TEXT_MAX_BYTES) : await appBody(message, plain);
-        await client.appchatSend({ chatid: destination.chatid, ...body } as { chatid: string; msgtype: string });
+        await sendOrPlainer((b) => client.appchatSend({ chatid: destination.chatid, ...b } as { chatid: string; msgtype: string }), body, plainOf(message), APP_TEXT_MAX_BYTES);
         return;
       }
       case 'app': {
         const touser = destination.users.join('|');
         const body = await appBody(message, plain);
+        const send = async (b: Record<string, unknown>) => unreachedOf(await client.sendAppMessage({ touser, ...b } as { touser: string; msgtype: string }));
+        if (body.msgtype !== 'template_card') return sendOrPlainer(send, body, plainOf(message), APP_TEXT_MAX_BYTES);
         try {
-          return unreachedOf(await client.sendAppMessage({ touser, ...body } as { touser: string; msgtype: string }));
+          return await send(body);
         } catch (err) {
+          if (!isContentRefusal(err)) throw err;
           // A card WeCom will not take (a task_id it has seen, a field it refuses): its text still says what to do.
-          if (body.msgtype !== 'template_card' || !isContentRefusal(err)) throw err;
           if ((err as { errcode?: number }).errcode === NO_CALLBACK_URL && cards) {
             cards = false;
             options.onCardsRefused?.();
           }
-          return unreachedOf(await client.sendAppMessage({ touser, ...textBody(plainOf(message), APP_TEXT_MAX_BYTES) }));
+          return sendOrPlainer(send, textBody(plainOf(message), APP_TEXT_MAX_BYTES), plainOf(message), APP_TEXT_MAX_BYTES);
         }
       }
       case 'card_update': {

@@ -115,6 +115,21 @@ describe('what WeCom refuses, message by message', () => {
     expect((await outbox.list()).map((d) => d.status)).to.deep.equal(['sent']);
   });
 
+  it('sends markdown WeCom refuses as too long as plain text, and text as half of it with a note: delivered, not failed', async () => {
+    const outbox = outboxWith();
+    const long = `**【交办】** ${'东岭村王某某家自来水管道冻裂，全家挑水吃。'.repeat(60)}`;
+    // WeCom counting differently from us: every markdown, and any text over 1,100 bytes, is "too long".
+    answer = (c) =>
+      c.body.msgtype === 'markdown' || Buffer.byteLength(contentOf(c)) > 1100 ? { errcode: 45002, errmsg: 'content size out of limit' } : { errcode: 0, errmsg: 'ok' };
+    await outbox.enqueue({ dedupeKey: 'm', destination: { kind: 'webhook', key: 'EXAMPLE-NONGYE-ROBOT-KEY' }, message: { type: 'markdown', content: long } });
+    await outbox.enqueue({ dedupeKey: 't', destination: { kind: 'app', users: ['zhengkai'] }, message: { type: 'text', content: long.replace(/\*/g, '') } });
+    await outbox.deliverDue(new Date(clock.now().getTime() + 61_000));
+    const accepted = calls.filter((c) => Buffer.byteLength(contentOf(c)) <= 1100 && c.body.msgtype === 'text');
+    expect(accepted.map((c) => c.path).sort()).to.deep.equal(['message/send', 'webhook/send']);
+    for (const c of accepted) expect(contentOf(c)).to.match(/^【交办】 东岭村王某某家/).and.to.match(/（内容过长已截断，详情见进度看板）$/);
+    expect((await outbox.list()).map((d) => d.status)).to.deep.equal(['sent', 'sent']);
+  });
+
   it('gives each card a task_id of the install id and the finding, within 128 bytes of 0-9a-zA-Z_-@, the same for the life of the database', async () => {
     const outbox = outboxWith();
     await outbox.enqueue({ dedupeKey: 'c1', destination: { kind: 'app', users: ['zhengkai'] }, message: { type: 'card', card: CARD, fallback: '签收 7' } });
