@@ -88,7 +88,7 @@ export async function buildFerretDb(say: Say): Promise<string> {
   say('正在用 Go 构建内置数据库 FerretDB（首次构建需下载约 1 GB 的 Go 依赖，可能需要几分钟，只需一次）…');
   mkdirSync(ferretCache, { recursive: true });
   const started = Date.now();
-  const progress = reportProgress(say, started);
+  const progress = reportProgress(say, { downloadedBytes: downloadGrowth(goDownloadCache()) });
   try {
     // The module as go.mod requires it, copied and patched beside a copy of the wrapper that uses it.
     progress.stage('正在下载 FerretDB 源码');
@@ -103,31 +103,52 @@ export async function buildFerretDb(say: Say): Promise<string> {
   return ferretBinary;
 }
 
+/** The timer and clock behind the progress lines (a spec passes its own). */
+export interface ProgressClock {
+  now(): number;
+  /** Calls `fn` every `ms` until the returned function is called. */
+  every(ms: number, fn: () => void): () => void;
+}
+
+const realClock: ProgressClock = {
+  now: () => Date.now(),
+  every(ms, fn) {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+export const PROGRESS_EVERY_MS = 5_000;
+
 /**
  * Every few seconds while Go works: what it is doing, how long it has taken and how much it has
- * downloaded (the growth of Go's module download cache, where toolchains land too).
+ * downloaded ("正在下载依赖并编译… 已用 35 秒，已下载 412 MB"; without a download cache to
+ * measure, the time alone).
  */
-function reportProgress(say: Say, started: number): { stage(what: string): void; stop(): void } {
-  const cache = goDownloadCache();
-  const before = cache ? directoryBytes(cache) : 0;
+export function reportProgress(say: Say, o: { downloadedBytes: () => number | undefined; clock?: ProgressClock }): { stage(what: string): void; stop(): void } {
+  const clock = o.clock ?? realClock;
+  const started = clock.now();
   let current = '';
-  const timer = setInterval(() => {
-    const seconds = Math.round((Date.now() - started) / 1000);
-    const mb = cache ? Math.max(0, Math.round((directoryBytes(cache) - before) / 1e6)) : undefined;
-    say(`${current}… 已用 ${seconds} 秒${mb === undefined ? '' : `，已下载 ${mb} MB`}`);
-  }, PROGRESS_EVERY_MS);
-  timer.unref();
+  const stop = clock.every(PROGRESS_EVERY_MS, () => {
+    const seconds = Math.round((clock.now() - started) / 1000);
+    const bytes = o.downloadedBytes();
+    say(`${current}… 已用 ${seconds} 秒${bytes === undefined ? '' : `，已下载 ${Math.round(bytes / 1e6)} MB`}`);
+  });
   return {
     stage(what) {
       current = what;
     },
-    stop() {
-      clearInterval(timer);
-    },
+    stop,
   };
 }
 
-const PROGRESS_EVERY_MS = 5_000;
+/** How much a download cache has grown since this call (Go's, where modules and toolchains land). */
+export function downloadGrowth(cache: string | undefined): () => number | undefined {
+  if (!cache) return () => undefined;
+  const before = directoryBytes(cache);
+  return () => Math.max(0, directoryBytes(cache) - before);
+}
 
 function goDownloadCache(): string | undefined {
   const modCache = spawnSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).stdout?.trim();
