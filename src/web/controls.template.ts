@@ -75,6 +75,7 @@ export const CONTROLS_CSS = `
 .file-pick label.button{margin:0;font-weight:600}
 .file-pick label.button:focus{outline:2px solid #1d5fd1;outline-offset:2px}
 .file-pick .missing{color:#b3261e}
+.file-pick+button{margin-top:12px}
 .field-error{color:#b3261e;font-size:14px;margin-top:4px}
 .shortcuts{grid-column:1/-1;display:flex;flex-wrap:wrap;align-items:center;gap:6px}
 .shortcuts button{min-height:36px;padding:4px 12px;font-size:14px}
