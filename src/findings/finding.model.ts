@@ -81,6 +81,8 @@ const findingSchema = new Schema(
     linkedTo: { type: Number, default: null },
     /** 反弹: the household had a finding of the same key problem closed before. */
     relapse: { type: Boolean, default: false },
+    /** An imported list's row: who imported it (a leader's userid, or 系统导入 for the admin token and the CLI). */
+    importedBy: { type: String, default: null },
     /** The delivery that created it: a retried callback finds it and creates nothing. */
     sourceKey: { type: String, required: true, unique: true },
     routing: {
@@ -198,6 +200,7 @@ export interface FindingDoc {
   extension?: ExtensionRequest | null;
   checkedBy?: string | null;
   checkNote?: string | null;
+  importedBy?: string | null;
   replyTo: unknown;
   history: HistoryEntry[];
 }

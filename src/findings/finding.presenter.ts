@@ -26,6 +26,7 @@ export function findingJson(f: Finding, options: { history?: boolean; grade?: Gr
     batch: f.batch ?? null,
     linkedTo: f.linkedTo ?? null,
     relapse: f.relapse ?? false,
+    importedBy: f.importedBy ?? null,
     deadline: iso(f.deadline),
     createdAt: iso(f.createdAt),
     updatedAt: iso(f.updatedAt),

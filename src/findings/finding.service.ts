@@ -54,6 +54,8 @@ export interface ReportInput {
    * Otherwise a report listing several problems becomes one finding per problem.
    */
   split?: boolean;
+  /** An import's row: who imported it (see FindingDoc.importedBy). */
+  importedBy?: string;
 }
 
 export interface ReportOutcome {
@@ -230,6 +232,7 @@ async function preparePart(ctx: DomainContext, input: ReportInput, part: Part): 
     batch: part.batch,
     linkedTo: mergedInto?.no ?? null,
     relapse,
+    ...(input.importedBy ? { importedBy: input.importedBy } : {}),
     sourceKey: part.sourceKey,
     household: input.household
       ? { code: household?.code ?? null, name: input.household.name ?? null, idNumber: input.household.idNumber?.toUpperCase() ?? null }

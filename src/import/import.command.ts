@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { runAt } from '../cli/domain';
 import { AppError } from '../errors';
 import { SOURCES, type FindingSource } from '../findings/finding.model';
-import { commitImport, planImport, type ImportOptions, type ImportPlan } from './list-import.service';
+import { commitImport, planImport, SYSTEM_IMPORT, type ImportOptions, type ImportPlan } from './list-import.service';
 
 const USAGE = '用法：import <文件.xlsx> [--commit] [--source 问题来源] [--batch 批次] [--reporter userid]';
 
@@ -11,6 +11,8 @@ export function planJson(plan: ImportPlan): Record<string, unknown> {
   return {
     digest: plan.digest,
     batch: plan.batch,
+    reporter: plan.reporter,
+    importedBy: plan.importedBy,
     counts: plan.counts,
     rows: plan.rows.map((r) => ({
       row: r.row,
@@ -61,11 +63,13 @@ export async function importCommand(args: string[]): Promise<unknown> {
   const { result } = await runAt(
     new Date(),
     async (domain) => {
+      // Without --reporter nobody in particular imports: 系统导入, the first leader as reporter.
       const reporter = a.reporter ?? domain.directory.leaders()[0]!;
       if (!domain.directory.knows(reporter)) throw new AppError('bad_request', `组织文件中没有 ${reporter}`);
-      const options: ImportOptions = { reporter, ...(a.source ? { source: a.source } : {}), ...(a.batch ? { batch: a.batch } : {}) };
+      const options: ImportOptions = { reporter, importedBy: a.reporter ?? SYSTEM_IMPORT, ...(a.source ? { source: a.source } : {}), ...(a.batch ? { batch: a.batch } : {}) };
       if (!a.commit) return planJson(await planImport(domain, buffer, options));
-      return commitImport(domain, buffer, options, (done, total) => process.stderr.write(`已导入 ${done}/${total} 行\n`));
+      const result = await commitImport(domain, buffer, options, (done, total) => process.stderr.write(`已导入 ${done}/${total} 行\n`));
+      return { reporter: options.reporter, importedBy: options.importedBy, ...result };
     },
     { deliver: a.commit },
   );

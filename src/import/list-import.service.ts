@@ -17,9 +17,14 @@ import * as text from './list-import.messages';
  * number), so importing the same file again adds nothing.
  */
 
+/** Who imported rows that no person imported (the admin token; the CLI without --reporter). */
+export const SYSTEM_IMPORT = '系统导入';
+
 export interface ImportOptions {
-  /** Who imports: the findings' reporter. */
+  /** The findings' reporter: told of 整改完成, may 销号 and 驳回. A person of the organisation file. */
   reporter: string;
+  /** Recorded on each finding as 导入人: the leader who imported, or SYSTEM_IMPORT. */
+  importedBy: string;
   /** 问题来源 for rows that leave it empty. */
   source?: FindingSource;
   /** The batch of every row; the current batch when not given. */
@@ -58,6 +63,8 @@ export interface PlannedRow {
 export interface ImportPlan {
   digest: string;
   batch: string | null;
+  reporter: string;
+  importedBy: string;
   rows: PlannedRow[];
   counts: Record<PlannedRow['outcome'], number>;
 }
@@ -180,7 +187,7 @@ export async function planImport(ctx: DomainContext, buffer: Buffer, options: Im
   });
   const counts = { ok: 0, triage: 0, merge: 0, done: 0, error: 0 };
   for (const r of rows) counts[r.outcome]++;
-  return { digest: fileDigest(buffer), batch, rows, counts };
+  return { digest: fileDigest(buffer), batch, reporter: options.reporter, importedBy: options.importedBy, rows, counts };
 }
 
 function villageOf(ctx: DomainContext, name: string | null): string | null {
@@ -203,6 +210,7 @@ export async function commitImport(ctx: DomainContext, buffer: Buffer, options: 
   const input = (r: PlannedRow): ReportInput => ({
     text: r.note ? `${r.text}（备注：${r.note}）` : r.text,
     reporter: options.reporter,
+    importedBy: options.importedBy,
     village: r.village,
     task: r.task,
     item: r.item,

@@ -40,7 +40,7 @@ export interface LedgerOptions {
 type LedgerRow = Pick<
   FindingDoc,
   | 'no' | 'status' | 'task' | 'item' | 'departments' | 'village' | 'cadre' | 'reporter' | 'text' | 'household' | 'deadline' | 'rectifyNote' | 'closedAt' | 'cancelledAt'
-  | 'acceptedAt' | 'rectifiedAt' | 'urgency' | 'source' | 'batch' | 'relapse' | 'linkedTo' | 'kind' | 'measure' | 'checkedBy' | 'checkNote' | 'lastProgressAt' | 'extension'
+  | 'acceptedAt' | 'rectifiedAt' | 'urgency' | 'source' | 'batch' | 'relapse' | 'linkedTo' | 'importedBy' | 'kind' | 'measure' | 'checkedBy' | 'checkNote' | 'lastProgressAt' | 'extension'
 > & { createdAt: Date; updatedAt: Date; history: { by: string; action: string; at: Date; note: string | null }[] };
 
 const PROJECTION = {
@@ -66,6 +66,7 @@ const PROJECTION = {
   batch: 1,
   relapse: 1,
   linkedTo: 1,
+  importedBy: 1,
   kind: 1,
   measure: 1,
   checkedBy: 1,
@@ -181,6 +182,7 @@ export async function writeLedger(o: LedgerOptions): Promise<{ rows: number }> {
   const remark = (f: LedgerRow): string =>
     [
       `报告人 ${name(f.reporter)}`,
+      f.importedBy ? `导入人 ${name(f.importedBy)}` : null,
       f.status === 'cancelled' ? (f.linkedTo ? `已并入第 ${f.linkedTo} 号（同一农户同一问题）` : '已撤销') : null,
       f.status === 'triage' ? '待分派' : null,
       f.urgency === 'urgent' ? '紧急' : null,

@@ -64,6 +64,7 @@ export function findingPage(v: FindingView): string {
     ...(f.linkedTo ? ([['并入', html`已并入 <a href="/dashboard/findings/${f.linkedTo}">第 ${f.linkedTo} 号</a>（同一农户同一问题）`]] as [string, SafeHtml][]) : []),
     ['紧急程度', f.urgency === 'urgent' ? html`<span class="badge urgent">紧急</span>` : '一般'],
     ['报告人', v.name(f.reporter)],
+    ...(f.importedBy ? ([['导入人', v.name(f.importedBy)]] as [string, string][]) : []),
     ['发现时间', formatTime(f.createdAt)],
     ['整改时限', v.overdue ? html`${formatDate(f.deadline)} <span class="badge overdue" data-testid="overdue">超期 ${v.overdue}</span>` : formatDate(f.deadline)],
     ...(v.grade ? ([['督办等级', html`<span class="badge grade-${v.grade}" data-testid="grade">${GRADE_LABEL[v.grade]}</span>`]] as [string, SafeHtml][]) : []),

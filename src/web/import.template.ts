@@ -46,7 +46,7 @@ ${filePicker({ id: 'file', name: 'file', accept: '.xlsx,application/vnd.openxmlf
   return page({ title: `导入问题清单 · ${v.town}“回头看”`, nonce: v.nonce, who: v.who, body });
 }
 
-export function importPlanPage(v: Shell & { plan: ImportPlan; filename: string; source: string }): string {
+export function importPlanPage(v: Shell & { plan: ImportPlan; filename: string; source: string; name: (userid: string) => string }): string {
   const p = v.plan;
   const importable = p.counts.ok + p.counts.triage + p.counts.merge;
   const row = (r: PlannedRow) => html`<tr data-testid="row-${r.row}" class="${r.outcome}"><td class="num">${r.row}</td><td>${OUTCOME[r.outcome]}${r.existing ? html`（第 ${r.existing} 号）` : ''}</td>
@@ -54,6 +54,7 @@ export function importPlanPage(v: Shell & { plan: ImportPlan; filename: string; 
 <td>${r.problems.map((x) => html`<div class="problem">${x.column}：${x.message}</div>`)}</td></tr>`;
   const body = html`<section class="card" data-testid="plan"><h2>检查结果：${v.filename}</h2>
 <p>共 ${p.rows.length} 行：将交办 <b>${p.counts.ok}</b>，待分派 <b>${p.counts.triage}</b>，并入已有问题 <b>${p.counts.merge}</b>，已导入过 <b>${p.counts.done}</b>，有问题 <b data-testid="errors">${p.counts.error}</b>（不导入）。批次：${p.batch ?? '未设定'}。尚未保存任何内容。</p>
+<p class="small" data-testid="importer">导入人：${v.name(p.importedBy)}；报告人（接收整改完成通知、验收销号）：${v.name(p.reporter)}${p.importedBy === p.reporter ? '' : '（第一位镇领导）'}。</p>
 ${importable > 0 ? html`<form method="post" action="/dashboard/import" enctype="multipart/form-data">
 <input type="hidden" name="csrf" value="${v.csrf}"><input type="hidden" name="action" value="commit"><input type="hidden" name="digest" value="${p.digest}">
 <input type="hidden" name="source" value="${v.source}"><input type="hidden" name="batch" value="${p.batch ?? ''}">

@@ -56,7 +56,7 @@ export async function importBench(databaseUri: string, org: OrgConfig, rows = 2_
   await service.start();
   try {
     const file = await makeList(org, rows);
-    const options = { reporter: org.leaders[0]!.userid, batch: '2026年回头看第一轮' };
+    const options = { reporter: org.leaders[0]!.userid, importedBy: org.leaders[0]!.userid, batch: '2026年回头看第一轮' };
     let t0 = performance.now();
     const plan = await planImport(service.domain, file, options);
     const dryRunMs = performance.now() - t0;

@@ -65,6 +65,7 @@ describe('in a real browser: a leader imports a 问题清单 on /dashboard/impor
     expect(await cellsOf(7)).to.contain('整改时限：“下周”不是日期');
     expect(await page.textContent('[data-testid="errors"]')).to.equal('3');
     expect(await page.textContent('[data-testid="plan"]')).to.contain('尚未保存任何内容');
+    expect(await page.textContent('[data-testid="importer"]')).to.equal('导入人：王振；报告人（接收整改完成通知、验收销号）：王振。');
     // Nothing stored: no finding, no household, no message.
     expect(await findings()).to.have.length(0);
     expect(await t.service.domain.findings.model.db.collection('households').countDocuments()).to.equal(0);
@@ -87,10 +88,10 @@ describe('in a real browser: a leader imports a 问题清单 on /dashboard/impor
     const made = await findings();
     expect(made.map((f) => f.text)).to.deep.equal(['王某某家自来水一周没来水了', '危房屋顶漏雨', '孩子辍学在家']);
     for (const f of made) expect(await page.locator(`[data-testid="list"] a[href="/dashboard/findings/${f.no}"]`).count(), `no. ${f.no}`).to.be.greaterThan(0);
-    expect(made.map((f) => [f.source, f.batch, f.reporter])).to.deep.equal([
-      ['巡察反馈', BATCH, 'wangzhen'],
-      ['巡察反馈', BATCH, 'wangzhen'],
-      ['督查', BATCH, 'wangzhen'],
+    expect(made.map((f) => [f.source, f.batch, f.reporter, f.importedBy])).to.deep.equal([
+      ['巡察反馈', BATCH, 'wangzhen', 'wangzhen'],
+      ['巡察反馈', BATCH, 'wangzhen', 'wangzhen'],
+      ['督查', BATCH, 'wangzhen', 'wangzhen'],
     ]);
     expect(run.b.problems).to.deep.equal([]);
   });

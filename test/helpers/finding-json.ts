@@ -11,6 +11,7 @@ export interface FindingJson {
   source: string;
   batch: string | null;
   linkedTo: number | null;
+  importedBy: string | null;
   urgency: string;
   household: string | null;
   householdName: string | null;

@@ -14,6 +14,8 @@ const ZHENJIAN = 'EXAMPLE-ZHENJIAN-ROBOT-KEY';
 const BATCH = '2026年回头看第二轮';
 
 interface PlanJson {
+  reporter: string;
+  importedBy: string;
   counts: Record<'ok' | 'triage' | 'merge' | 'done' | 'error', number>;
   batch: string | null;
   rows: { row: number; outcome: string; village: string | null; item: string | null; departments: string[]; problems: { column: string; message: string }[] }[];
@@ -58,7 +60,7 @@ describe('`cli import FILE [--commit]` (spawned)', function () {
     expect(dry.status, dry.stderr).to.equal(0);
     const plan = JSON.parse(dry.stdout) as PlanJson;
     expect(plan.counts).to.deep.equal({ ok: 3, triage: 0, merge: 0, done: 0, error: 2 });
-    expect(plan.batch).to.equal(BATCH);
+    expect(plan).to.deep.include({ batch: BATCH, reporter: 'wangzhen', importedBy: '系统导入' });
     expect(plan.rows.map((r) => [r.row, r.outcome])).to.deep.equal([
       [2, 'ok'],
       [3, 'ok'],
@@ -73,20 +75,20 @@ describe('`cli import FILE [--commit]` (spawned)', function () {
     await t.settle();
     expect(groupMessages()).to.have.length(0);
 
-    // The commit: progress on stderr, the result as JSON, one message per unit.
-    const commit = await spawnCli(['import', file, '--commit', '--batch', BATCH, '--source', '督查'], env);
+    // The commit, by a leader named: progress on stderr, the result as JSON, one message per unit.
+    const commit = await spawnCli(['import', file, '--commit', '--batch', BATCH, '--source', '督查', '--reporter', 'liuhong'], env);
     expect(commit.status, commit.stderr).to.equal(0);
     expect(commit.stderr).to.contain('已导入 3/3 行');
-    const result = JSON.parse(commit.stdout) as { created: number[]; merged: number[]; already: number; skipped: { row: number }[]; messages: { unit: string; findings: number }[] };
-    expect(result.created).to.deep.equal([1, 2, 3]);
+    const result = JSON.parse(commit.stdout) as { reporter: string; importedBy: string; created: number[]; merged: number[]; already: number; skipped: { row: number }[]; messages: { unit: string; findings: number }[] };
+    expect(result).to.deep.include({ reporter: 'liuhong', importedBy: 'liuhong', created: [1, 2, 3] });
     expect(result.skipped.map((s) => s.row)).to.deep.equal([4, 6]);
     expect(result.messages).to.deep.include({ unit: '农业服务站', findings: 2 });
     expect(result.messages).to.deep.include({ unit: '镇建办', findings: 1 });
     const made = await findings();
-    expect(made.map((f) => [f.no, f.village, f.source, f.batch, f.channel])).to.deep.equal([
-      [1, '东岭村', '督查', BATCH, 'import'],
-      [2, '西岭村', '督查', BATCH, 'import'],
-      [3, '北王村', '巡察反馈', BATCH, 'import'],
+    expect(made.map((f) => [f.no, f.village, f.source, f.batch, f.channel, f.reporter, f.importedBy])).to.deep.equal([
+      [1, '东岭村', '督查', BATCH, 'import', 'liuhong', 'liuhong'],
+      [2, '西岭村', '督查', BATCH, 'import', 'liuhong', 'liuhong'],
+      [3, '北王村', '巡察反馈', BATCH, 'import', 'liuhong', 'liuhong'],
     ]);
     // Delivered by the command before it exits.
     expect(t.wecom.toWebhook(NONGYE)).to.have.length(1);
@@ -124,6 +126,10 @@ describe('`cli import FILE [--commit]` (spawned)', function () {
     const source = await spawnCli(['import', text, '--source', '网上'], env);
     expect(source.status).to.equal(1);
     expect(source.stderr).to.contain('--source 应为 自查、巡察反馈、督查、审计、暗访、上级交办、群众反映 之一');
+
+    const stranger = await spawnCli(['import', text, '--reporter', 'nobody'], env);
+    expect(stranger.status).to.equal(1);
+    expect(stranger.stderr).to.contain('组织文件中没有 nobody');
 
     const none = await spawnCli(['import'], env);
     expect(none.status).to.equal(1);

@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import type { FindingJson } from '../../helpers/finding-json';
 import { ADMIN_TOKEN, startTestService, type TestService } from '../../helpers/service';
 import { signIn } from '../../helpers/web-session';
-import { fillTemplate, type ListRow } from '../../helpers/workbook';
+import { fillTemplate, readXlsx, sheetRecords, type ListRow } from '../../helpers/workbook';
 
 const KEYS = {
   农业服务站: 'EXAMPLE-NONGYE-ROBOT-KEY',
@@ -82,6 +82,7 @@ describe('问题清单 import (/dashboard/import with the admin token, real app,
     expect(row(11)).to.contain('问题来源：“网上”不是问题来源');
     expect(row(12)).to.contain('重点问题：没有“9.9”这一重点问题');
     expect(plan).to.contain('有问题 <b data-testid="errors">6</b>');
+    expect(plan).to.contain('导入人：系统导入；报告人（接收整改完成通知、验收销号）：王振（第一位镇领导）。');
     expect(await findings()).to.have.length(0);
     await t.settle();
     expect(groupMessages()).to.have.length(0);
@@ -94,6 +95,11 @@ describe('问题清单 import (/dashboard/import with the admin token, real app,
     expect(made.every((f) => f.channel === 'import' && f.batch === '2026年回头看第一轮')).to.equal(true);
     expect(made.map((f) => f.source)).to.deep.equal(['巡察反馈', '巡察反馈', '巡察反馈', '巡察反馈', '巡察反馈']);
     expect(made[0]).to.include({ household: '东岭-001', householdName: '王某某', status: 'dispatched' });
+    // The admin token is nobody: the rows say 系统导入, the first leader answers for them.
+    expect(made.every((f) => f.reporter === 'wangzhen' && f.importedBy === '系统导入')).to.equal(true);
+    expect(await (await fetch(`${t.base}/dashboard/findings/1`, { headers: auth })).text()).to.contain('<dt>导入人</dt><dd>系统导入</dd>');
+    const ledger = sheetRecords((await readXlsx(await t.api('/export/ledger.xlsx'))).getWorksheet('全部')!);
+    expect(ledger[0]).to.include({ 编号: 1, 备注: '报告人 王振；导入人 系统导入' });
     expect(made[3]!.deadline).to.equal('2026-12-20T09:30:00.000Z'); // 17:30 in 姚村镇 on the day the list gives
 
     // One message per unit, listing its new findings; names stay out of every group message.
@@ -155,8 +161,8 @@ describe('问题清单 import (/dashboard/import with the admin token, real app,
     // The night after: the imported list's file goes, the one waiting for its commit stays.
     expect(await t.service.domain.housekeeping.run(new Date(t.clock.now().getTime() + 12 * hour))).to.include({ importFiles: 1, importRuns: 0 });
     expect(await stored()).to.deep.equal({
-      [imported.digest]: { name: '清单.xlsx', by: 'wangzhen', kept: false },
-      [waiting.digest]: { name: '清单.xlsx', by: 'wangzhen', kept: true },
+      [imported.digest]: { name: '清单.xlsx', by: '系统导入', kept: false },
+      [waiting.digest]: { name: '清单.xlsx', by: '系统导入', kept: true },
     });
     await commitRefused(imported.digest);
     // A week later the one never committed goes too; nothing else changes.

@@ -150,7 +150,7 @@ describe('the weekly 通报 and the written 整改报告 (.docx), from a seeded 
       { 村: '东岭村', 农户: '王某某', 问题描述: '王某某家又停水了', 重点问题: '5.2' },
       { 村: '西岭村', 问题描述: '危房，屋顶漏雨', 重点问题: '8.1', 问题来源: '巡察反馈' },
     ]);
-    const imported = await commitImport(t.service.domain, list, { reporter: 'wangzhen', source: '督查', batch });
+    const imported = await commitImport(t.service.domain, list, { reporter: 'wangzhen', importedBy: 'wangzhen', source: '督查', batch });
     expect(imported.created).to.have.length(2);
     await t.settle();
     expect(((await (await t.api(`/api/findings/${imported.created[0]}`)).json()) as { relapse: boolean }).relapse).to.equal(true);
