@@ -24,6 +24,7 @@ export function planJson(plan: ImportPlan): Record<string, unknown> {
       item: r.item,
       departments: r.departments,
       existing: r.existing,
+      sameAsRow: r.sameAsRow,
       problems: r.problems,
     })),
   };

@@ -54,6 +54,8 @@ export interface PlannedRow {
   note: string | null;
   /** ok: will be dispatched; triage: will wait for a leader; merge: joins an open finding; done: imported before; error: skipped. */
   outcome: 'ok' | 'triage' | 'merge' | 'done' | 'error';
+  /** An earlier row of this list it would join (the same household and key problem), by row number. */
+  sameAsRow: number | null;
   /** The open finding it would join, or the finding it made before. */
   existing: number | null;
   problems: RowProblem[];
@@ -118,6 +120,10 @@ export async function planImport(ctx: DomainContext, buffer: Buffer, options: Im
     sheet.rows.map((r) => ({ village: villageOf(ctx, r.cells.village ?? null), name: r.cells.householdName ?? null, idNumber: r.cells.idNumber ?? null })),
   );
   const seen = new Map<string, number>();
+  // Households as the commit will match them (ID number, else name and village), new ones too:
+  // a later row of the same household and key problem as a dispatched one joins its finding.
+  const sameHousehold = new Map<string, string>();
+  const dispatched = new Map<string, number>();
 
   const rows = sheet.rows.map((r, i): PlannedRow => {
     const c = r.cells;
@@ -164,7 +170,12 @@ export async function planImport(ctx: DomainContext, buffer: Buffer, options: Im
     const code = codes[i] ?? null;
     const mergeWith = code && route?.item && sure ? open.find((o) => o.householdCode === code && o.item === route.item && o.status !== 'triage') : undefined;
     const existing = before.get(keys[i]!);
-    const outcome: PlannedRow['outcome'] = problems.length ? 'error' : existing ? 'done' : mergeWith ? 'merge' : sure ? 'ok' : 'triage';
+    const householdKeys = [idNumber ? `id:${idNumber}` : null, c.householdName && (route?.village ?? village) ? `name:${route?.village ?? village}:${c.householdName}` : null].filter((k): k is string => k !== null);
+    const who = code ?? householdKeys.map((k) => sameHousehold.get(k)).find(Boolean) ?? householdKeys[0] ?? null;
+    for (const k of householdKeys) if (who && !sameHousehold.has(k)) sameHousehold.set(k, who);
+    const sameAsRow = who && route?.item && sure && !mergeWith ? (dispatched.get(`${who}|${route.item}`) ?? null) : null;
+    const outcome: PlannedRow['outcome'] = problems.length ? 'error' : existing ? 'done' : mergeWith || sameAsRow ? 'merge' : sure ? 'ok' : 'triage';
+    if (outcome === 'ok' && who && route?.item) dispatched.set(`${who}|${route.item}`, r.row);
     return {
       row: r.row,
       serial: c.serial ?? null,
@@ -180,6 +191,7 @@ export async function planImport(ctx: DomainContext, buffer: Buffer, options: Im
       deadline: day ? ctx.calendar.endOfWorkday(zoned.at(day, '12:00')) : null,
       note: c.note ?? null,
       outcome,
+      sameAsRow,
       existing: existing ?? mergeWith?.no ?? null,
       problems,
       key: keys[i]!,

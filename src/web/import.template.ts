@@ -49,7 +49,7 @@ ${filePicker({ id: 'file', name: 'file', accept: '.xlsx,application/vnd.openxmlf
 export function importPlanPage(v: Shell & { plan: ImportPlan; filename: string; source: string; name: (userid: string) => string }): string {
   const p = v.plan;
   const importable = p.counts.ok + p.counts.triage + p.counts.merge;
-  const row = (r: PlannedRow) => html`<tr data-testid="row-${r.row}" class="${r.outcome}"><td class="num">${r.row}</td><td>${OUTCOME[r.outcome]}${r.existing ? html`（第 ${r.existing} 号）` : ''}</td>
+  const row = (r: PlannedRow) => html`<tr data-testid="row-${r.row}" class="${r.outcome}"><td class="num">${r.row}</td><td>${OUTCOME[r.outcome]}${r.existing ? html`（第 ${r.existing} 号）` : r.sameAsRow ? html`（同第 ${r.sameAsRow} 行）` : ''}</td>
 <td>${r.village ?? '—'}</td><td>${r.household ? (r.householdCode ?? '新建农户') : '—'}</td><td>${r.task !== null ? itemLabel(r.task, r.item) : '—'}</td><td>${r.departments.join('、') || '—'}</td><td>${r.source}</td>
 <td>${r.problems.map((x) => html`<div class="problem">${x.column}：${x.message}</div>`)}</td></tr>`;
   const body = html`<section class="card" data-testid="plan"><h2>检查结果：${v.filename}</h2>

@@ -122,6 +122,32 @@ describe('问题清单 import (/dashboard/import with the admin token, real app,
     expect(groupMessages()).to.have.length(sent);
   });
 
+  it('says in the dry run which rows join an earlier row of the same household and key problem, as the commit does', async () => {
+    const template = await (await fetch(`${t.base}/dashboard/import/template.xlsx`, { headers: auth })).arrayBuffer();
+    const file = await fillTemplate(template, [
+      { 序号: 1, 村: '东岭村', 农户: '王某某', 身份证号: '371427196503171234', 问题描述: '自来水一周没来水了', 重点问题: '5.2' },
+      { 序号: 2, 村: '东岭村', 农户: '王某某', 问题描述: '吃水要到邻村去挑', 重点问题: '5.2' },
+      { 序号: 3, 村: '东岭村', 农户: '王某某', 问题描述: '屋顶漏雨', 重点问题: '8.1' },
+      { 序号: 4, 村: '西岭村', 农户: '王某某', 问题描述: '吃水困难', 重点问题: '5.2' },
+    ]);
+    const plan = await (await post({ action: 'check', source: '巡察反馈' }, file)).text();
+    const row = (n: number): string => new RegExp(`data-testid="row-${n}"[\\s\\S]*?</tr>`).exec(plan)![0];
+    expect(row(2)).to.contain('交办');
+    expect(row(3)).to.contain('并入（同第 2 行）');
+    expect(row(4)).to.contain('交办');
+    expect(row(5)).to.contain('交办'); // another village: another household
+    expect(plan).to.contain('并入已有问题 <b>1</b>');
+
+    const done = await commit(/name="digest" value="([0-9a-f]{64})"/.exec(plan)![1]!);
+    expect(done).to.contain('新建 3 件').and.to.contain('并入已有问题 1 件');
+    expect((await findings()).map((f) => [f.no, f.linkedTo, f.household])).to.deep.equal([
+      [1, null, '东岭-001'],
+      [2, 1, '东岭-001'],
+      [3, null, '东岭-001'],
+      [4, null, '西岭-001'],
+    ]);
+  });
+
   it('refuses what is not a list, and members who are not leaders', async () => {
     const notExcel = await post({ action: 'check' }, Buffer.from('序号,村,问题描述\n1,东岭村,漏雨\n'));
     expect(notExcel.status).to.equal(400);
