@@ -75,7 +75,7 @@ export function importRunPage(v: Omit<Shell, 'csrf'> & { run: ImportRunView }): 
 ${r.error ? html`<div class="error">${r.error}</div>` : ''}
 ${result
   ? html`<div class="ok" data-testid="summary">新建 ${result.created.length} 件（其中待分派 ${result.triage.length} 件），并入已有问题 ${result.merged.length} 件，已导入过 ${result.already} 行，有问题未导入 ${result.skipped.length} 行。已通知 ${result.messages.length} 个单位，每个单位一条消息。</div>
-<p><a class="button" href="/dashboard?${result.batch ? `batch=${encodeURIComponent(result.batch)}` : 'channel=import'}" data-testid="list">查看导入的问题</a></p>`
+<p><a class="button" href="/dashboard?channel=import${result.batch ? `&batch=${encodeURIComponent(result.batch)}` : ''}" data-testid="list">查看导入的问题</a></p>`
   : ''}</section>
 <p><a class="button secondary" href="/dashboard/import">继续导入</a> <a class="button secondary" href="/dashboard">返回进度总览</a></p>`;
   return page({ title: `导入问题清单 · ${v.town}“回头看”`, nonce: v.nonce, who: v.who, body, ...(r.state === 'running' ? { refreshSeconds: 1 } : {}) });
