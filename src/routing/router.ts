@@ -7,7 +7,7 @@ import { createLearnedMatcher } from './learned.matcher';
 import { scoreLexicon, type LexiconHit } from './lexicon.scorer';
 import { householdOf, namesHousehold, piecesOf, type Piece } from './report.splitter';
 import { DEFAULT_ITEM, type LexiconTarget } from './routing.lexicon';
-import { normaliseText, PERSON_PLACEHOLDER, round2, type Span } from './text.util';
+import { PERSON_PLACEHOLDER, readingOf, round2, type Span } from './text.util';
 import { createVillageFinder, type VillageMatch } from './village.finder';
 
 /**
@@ -83,8 +83,14 @@ export interface Router {
 
 /** Below this much lexicon evidence nothing is said to match... */
 const MIN_EVIDENCE = 1;
-/** ...unless the model is this sure of the unit from the wording alone. */
+/** ...unless the model is this sure of the unit from the wording alone... */
 const GUESS_WITHOUT_WORDS = 0.8;
+/**
+ * ...or at least this sure, when its guess is offered and confirmed first. Chosen by the training
+ * script's cross-validation: reports without a lexicon word that the model put at 0.6 or more
+ * were routed right (src/routing/training/train-routing.ts prints the table).
+ */
+const OFFER_WITHOUT_WORDS = 0.6;
 /** Below this the best guess is offered but confirmed first. */
 const FIRM_EVIDENCE = 2;
 /** The runner-up at 70% of the best or more is too close to call. */
@@ -233,7 +239,8 @@ function uniqueByItem(list: RouteCandidate[]): RouteCandidate[] {
 }
 
 /** A clause ending in a verdict that all is well ("不正常", "不达标" are problems, not verdicts). */
-const VERDICT_CLAUSE = /[^，。；,;！!？?]*?(?:(?<![不没未])(?:正常|达标|合格)|没(?:有|啥|什么)?问题|已解决|解决了|已整改|修好了|已修好)(?=[，。；,;！!？?]|$)/gu;
+const VERDICT_CLAUSE =
+  /[^，。；,;！!？?]*?(?:(?<![不没未])(?:正常|达标|合格|挺好的?|都好|还好|好好的|方便)|没(?:有|啥|什么)?(?:问题|事|毛病)|已解决|解决了|已整改|修好了|已修好|也?修了|(?<![没未不])(?:交|缴|办|批)了|也?交上了|也?办上了|(?<![没未不])通了|不缺)(?=[，。；,;！!？?]|$)/gu;
 
 const classifier = createItemClassifier(ITEM_MODEL);
 /** Each model class's task, and its unit: the task with the departments its sub-area goes to. */
@@ -259,12 +266,20 @@ export function createRouter(org: OrgConfig): Router {
     ...[...normalised.matchAll(VERDICT_CLAUSE)].map((m) => ({ start: m.index, end: m.index + m[0].length })),
   ];
 
-  const similarityKey = (text: string): string => {
-    const normalised = normaliseText(text);
-    const masked = maskedSpans(normalised, parseExplicit(normalised));
+  /** The reading without its masked spans, names (王某某), digits and punctuation. */
+  const keyOf = (normalised: string, masked: readonly Span[]): string => {
     let kept = '';
-    for (let i = 0; i < normalised.length; i++) if (!masked.some((s) => i >= s.start && i < s.end)) kept += normalised[i];
+    let from = 0;
+    for (const span of [...masked].sort((a, b) => a.start - b.start)) {
+      if (span.start > from) kept += normalised.slice(from, span.start);
+      from = Math.max(from, span.end);
+    }
+    kept += normalised.slice(from);
     return kept.replace(PERSON_PLACEHOLDER, '').replace(/[^\p{Script=Han}a-z]/gu, '');
+  };
+  const similarityKey = (text: string): string => {
+    const normalised = readingOf(text);
+    return keyOf(normalised, maskedSpans(normalised, parseExplicit(normalised)));
   };
   const learnedMatcher = createLearnedMatcher<LearnedCorrection>(similarityKey);
 
@@ -311,10 +326,11 @@ export function createRouter(org: OrgConfig): Router {
   }
 
   function route(input: RouteInput, learned: LearnedCorrection[] = []): RouteResult {
-    const normalised = normaliseText(input.text ?? '');
+    const normalised = readingOf(input.text ?? '');
     const fromInput = explicitFromInput(input);
     const explicit = fromInput.choice ?? parseExplicit(normalised);
-    const evidence = tally(scoreLexicon(normalised, maskedSpans(normalised, explicit)));
+    const masked = maskedSpans(normalised, explicit);
+    const evidence = tally(scoreLexicon(normalised, masked));
     const { place, village, reason: placeReason } = placeOf(input, input.text ?? '');
     const notes = fromInput.note ? [fromInput.note] : [];
 
@@ -375,10 +391,10 @@ export function createRouter(org: OrgConfig): Router {
       hints.push(`参照此前纠正：${lookedUp}，加权 ${round2(weight)}`);
     }
 
-    const probabilities = classifier.probabilities(featuresOf(similarityKey(input.text ?? ''), evidence));
+    const probabilities = classifier.probabilities(featuresOf(keyOf(normalised, masked), evidence));
     const decision = decide(probabilities);
     const lexiconTop = rankedTasks(evidence)[0]?.[1] ?? 0;
-    if (!decision || (lexiconTop < MIN_EVIDENCE && decision.confidence < GUESS_WITHOUT_WORDS)) {
+    if (!decision || (lexiconTop < MIN_EVIDENCE && decision.confidence < OFFER_WITHOUT_WORDS)) {
       const said = normalised === '' ? '内容为空' : '未识别出具体问题';
       return finish(
         null,
@@ -390,7 +406,8 @@ export function createRouter(org: OrgConfig): Router {
 
     const { task, item, confidence, rival, alternatives } = decision;
     const checks: string[] = [];
-    if (confidence < classifier.confirmBelow) checks.push('依据不足，请确认');
+    if (lexiconTop < MIN_EVIDENCE && confidence < GUESS_WITHOUT_WORDS) checks.push('未见明确的政策说法，按相近的说法归类，请确认');
+    else if (confidence < classifier.confirmBelow) checks.push('依据不足，请确认');
     if (rival && rival.p >= CLOSE_RATIO * confidence) checks.push(`与${describeTarget(rival.item)}接近，请确认`);
     // Two units both named plainly ("漏雨" and "辍学", or 吃水 and 上学 within task 5): whatever
     // the model prefers, ask.
@@ -444,7 +461,7 @@ export function createRouter(org: OrgConfig): Router {
    * negated word do not count, they only colour a problem named elsewhere.
    */
   function problemWeight(text: string, r: RouteResult): number {
-    const normalised = normaliseText(text);
+    const normalised = readingOf(text);
     return scoreLexicon(normalised, maskedSpans(normalised, null))
       .filter((h) => !h.circumstance && !h.negated && taskOf(h.target) === r.task)
       .reduce((sum, h) => sum + h.weight, 0);
@@ -506,7 +523,7 @@ export function createRouter(org: OrgConfig): Router {
   }
 
   function features(text: string): Map<string, number> {
-    const normalised = normaliseText(text);
+    const normalised = readingOf(text);
     const evidence = tally(scoreLexicon(normalised, maskedSpans(normalised, parseExplicit(normalised))));
     return featuresOf(similarityKey(text), evidence);
   }

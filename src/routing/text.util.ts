@@ -49,3 +49,34 @@ export const PERSON_PLACEHOLDER = /[\u4e00-\u9fa5]某某?/g;
 export function round2(n: number): number {
   return Math.round(n * 100) / 100;
 }
+
+/**
+ * Slips of a pinyin keyboard that cadres make in the words that matter (底保, 医宝, 危方, 漏语),
+ * each folded to the word meant; the same length, so spans found in either text agree.
+ */
+const TYPOS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/[底抵]保|低宝/g, '低保'],
+  [/[医衣]宝|衣保/g, '医保'],
+  [/危[方防]/g, '危房'],
+  [/[露]雨|漏[语鱼]/g, '漏雨'],
+  [/[缀啜戳]学/g, '辍学'],
+  [/自来谁/g, '自来水'],
+  [/(吃|喝|饮)谁/g, '$1水'],
+  [/扶平|付贫/g, '扶贫'],
+  [/脱平/g, '脱贫'],
+  [/报消/g, '报销'],
+  [/报险/g, '保险'],
+  [/建挡/g, '建档'],
+  [/挡案/g, '档案'],
+  [/残急/g, '残疾'],
+  [/新农和/g, '新农合'],
+  [/五包户/g, '五保户'],
+  [/帮付/g, '帮扶'],
+];
+
+/** The report as the router reads it: normalised, with common typing slips folded. */
+export function readingOf(text: string): string {
+  let reading = normaliseText(text);
+  for (const [slip, meant] of TYPOS) reading = reading.replace(slip, meant);
+  return reading;
+}

@@ -20,7 +20,7 @@ const router = createRouter(loadOrgConfig(path.join(root, 'config/org.example.ya
 /** Hyperparameters, chosen by the cross-validation below (never by the held-out reports). */
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 250);
 const LEARNING_RATE = 0.05;
-const L2 = Number(process.env.TRAIN_L2 ?? 3e-4);
+const L2 = Number(process.env.TRAIN_L2 ?? 3e-5);
 const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 2);
 const PRECISION = 0.98;
 const KEEP_WEIGHT = 0.01;
@@ -141,7 +141,7 @@ function encode(indices: number[], vocab: Map<string, number>): Encoded[] {
 // Cross-validation: each report scored by a model trained without it.
 const reports = docs.map((d, i) => (d.report ? i : -1)).filter((i) => i >= 0);
 const folds = 5;
-const scored: Array<{ ok: boolean; itemOk: boolean; confidence: number }> = [];
+const scored: Array<{ ok: boolean; itemOk: boolean; confidence: number; wordless: boolean }> = [];
 for (let k = 0; k < folds; k++) {
   const test = reports.filter((_, j) => j % folds === k);
   const trainIdx = docs.map((_, i) => i).filter((i) => !test.includes(i));
@@ -150,7 +150,8 @@ for (let k = 0; k < folds; k++) {
   for (const i of test) {
     const x = [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]);
     const { item, confidence } = decide(predict(model, x, items.length), items);
-    scored.push({ ok: unitOf(item) === unitOf(docs[i]!.item), itemOk: item === docs[i]!.item, confidence });
+    const words = Math.max(0, ...[...featureSets[i]!].filter(([f]) => f.startsWith('k')).map(([, v]) => v));
+    scored.push({ ok: unitOf(item) === unitOf(docs[i]!.item), itemOk: item === docs[i]!.item, confidence, wordless: words < Math.log1p(1) });
   }
 }
 
@@ -168,6 +169,11 @@ const confident = scored.filter((s) => s.confidence >= confirmBelow);
 console.log(`cross-validated on ${scored.length} training reports: unit ${pct(scored.filter((s) => s.ok).length, scored.length)}, item ${pct(scored.filter((s) => s.itemOk).length, scored.length)}`);
 console.log(`confirm below ${confirmBelow}: ${pct(confident.length, scored.length)} routed without asking, right ${pct(confident.filter((s) => s.ok).length, confident.length)}`);
 
+const wordless = scored.filter((s) => s.wordless);
+for (const floor of [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) {
+  const above = wordless.filter((s) => s.confidence >= floor);
+  console.log(`  no lexicon word, model at least ${floor}: ${pct(above.length, wordless.length)}, right ${pct(above.filter((s) => s.ok).length, above.length)}`);
+}
 if (process.env.TRAIN_DRY) process.exit(0);
 
 // The shipped model: every training document.

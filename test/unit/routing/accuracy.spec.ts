@@ -104,10 +104,10 @@ describe('routing accuracy on reports as cadres write them', () => {
     report(' (held-out)', s, true);
     // Floors under what the shipped model measured, so that a change that makes routing worse
     // fails here; the targets (task and departments 97%, item 90%) are printed above.
-    expect(s.task / s.total).to.be.at.least(0.86);
-    expect(s.departments / s.total).to.be.at.least(0.86);
-    expect(s.item / s.total).to.be.at.least(0.73);
-    expect(s.confidentRight / s.confident).to.be.at.least(0.93);
+    expect(s.task / s.total).to.be.at.least(0.93);
+    expect(s.departments / s.total).to.be.at.least(0.93);
+    expect(s.item / s.total).to.be.at.least(0.86);
+    expect(s.confidentRight / s.confident).to.be.at.least(0.97);
   });
 
   it('routes the reports it was trained on (the corpus’ training part and the older fixtures) at least 95%', () => {
