@@ -106,7 +106,7 @@ describe('routing accuracy on reports as cadres write them', () => {
     // fails here; the targets (task and departments 97%, item 90%) are printed above.
     expect(s.task / s.total).to.be.at.least(0.93);
     expect(s.departments / s.total).to.be.at.least(0.93);
-    expect(s.item / s.total).to.be.at.least(0.86);
+    expect(s.item / s.total).to.be.at.least(0.87);
     expect(s.confidentRight / s.confident).to.be.at.least(0.97);
   });
 
