@@ -240,11 +240,21 @@ export function createFindingRepository(connection: Connection, claims: ClaimRep
     async moveChannelStoredBefore() {
       const done = connection.collection<{ _id: string; at: Date }>('findings_migrations');
       if (await done.findOne({ _id: 'channel' })) return 0;
+      // One read of the findings finds those to change (FerretDB reads the whole collection for any
+      // query but by _id: one such read instead of five), then each is changed by its _id.
+      const channels = ['chat', 'bot', 'form', 'api'];
+      const stale = await model.collection
+        .find({ $or: [{ source: { $in: channels } }, { batch: { $exists: false } }] } as object, { projection: { _id: 1, source: 1, batch: 1 } })
+        .toArray();
       let moved = 0;
-      for (const channel of ['chat', 'bot', 'form', 'api']) {
-        moved += (await model.collection.updateMany({ source: channel }, { $set: { channel, source: DEFAULT_SOURCE } })).modifiedCount;
+      for (const f of stale) {
+        const set: Record<string, unknown> = {};
+        if (channels.includes(f.source as string)) Object.assign(set, { channel: f.source, source: DEFAULT_SOURCE });
+        if (!('batch' in f)) Object.assign(set, { batch: null, linkedTo: null, relapse: false });
+        // Only if nobody moved it meanwhile (another instance starting at the same time).
+        const changed = await model.collection.updateOne({ _id: f._id, source: f.source } as object, { $set: set });
+        if (set.channel && changed.modifiedCount === 1) moved += 1;
       }
-      await model.collection.updateMany({ batch: { $exists: false } }, { $set: { batch: null, linkedTo: null, relapse: false } });
       await insertNew(done, [{ _id: 'channel', at: clock.now() }]);
       return moved;
     },
