@@ -3,9 +3,10 @@
  * report's characters, bigrams and trigrams and the lexicon's evidence for each item and task. The
  * lexicon knows the policy words; the model learned from labelled reports how cadres put things
  * the lexicon has no word for ("一年用不了几天，基本是摆设"), and how much each lexicon word can be
- * trusted. Trained offline by `npm run train:routing` (src/routing/item-model.train.ts) into
+ * trusted. Trained offline by `npm run train:routing` (src/routing/training/train-routing.ts) into
  * item-model.data.ts; nothing is downloaded or trained at run time.
  */
+import { codePointsInto } from './text.util';
 
 export interface ItemModel {
   /** Item codes, the model's classes, in output order. */
@@ -47,43 +48,159 @@ export function featuresOf(key: string, evidence: LexiconEvidence): Map<string, 
 export interface ItemClassifier {
   readonly items: readonly string[];
   readonly confirmBelow: number;
-  /** A probability for each of `items`, in that order. */
+  /** A probability for each of `items`, in that order, from features as `featuresOf` names them. */
   probabilities(features: ReadonlyMap<string, number>): Float64Array;
+  /**
+   * The same probabilities, read straight from the key and the evidence without naming a feature:
+   * what the router calls for every report. The array is reused by the next call.
+   */
+  read(key: string, evidence: LexiconEvidence): Float64Array;
+}
+
+/**
+ * Characters as small numbers (1…), 0 for a character the model has no feature with; an n-gram
+ * is then three of them, (0, 0, a) for a character, (a, b, 0) for a bigram, (a, b, c) for a
+ * trigram, found in an open-addressing table of typed arrays. Reading a report so builds no
+ * string and no map: the router routes every report, and garbage is what its slowest calls wait on.
+ */
+class NgramTable {
+  private readonly bmp = new Uint16Array(0x10000);
+  private readonly astral = new Map<number, number>();
+  private letters = 0;
+  private keys: Int32Array;
+  private rows: Int32Array;
+  private mask: number;
+
+  constructor(size: number) {
+    let capacity = 16;
+    while (capacity < size * 2) capacity *= 2;
+    this.keys = new Int32Array(capacity * 3);
+    this.rows = new Int32Array(capacity).fill(-1);
+    this.mask = capacity - 1;
+  }
+
+  /** The character's number, 0 when no feature has it. */
+  letter(cp: number): number {
+    return cp <= 0xffff ? this.bmp[cp]! : (this.astral.get(cp) ?? 0);
+  }
+
+  private define(cp: number): number {
+    const known = this.letter(cp);
+    if (known) return known;
+    const n = ++this.letters;
+    if (n > 0xffff) throw new Error('item model: more characters than the table holds');
+    if (cp <= 0xffff) this.bmp[cp] = n;
+    else this.astral.set(cp, n);
+    return n;
+  }
+
+  private slot(a: number, b: number, c: number): number {
+    let at = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b, 0x85ebca77) ^ Math.imul(c, 0xc2b2ae3d)) & this.mask;
+    while (this.rows[at]! >= 0 && (this.keys[at * 3] !== a || this.keys[at * 3 + 1] !== b || this.keys[at * 3 + 2] !== c)) at = (at + 1) & this.mask;
+    return at;
+  }
+
+  /** Files the n-gram (its characters as a string) under `row`. */
+  add(chars: string, row: number): void {
+    const letters = [...chars].map((ch) => this.define(ch.codePointAt(0)!));
+    const [x = 0, y = 0, z = 0] = letters.length === 1 ? [0, 0, letters[0]] : letters;
+    const at = this.slot(x, y, z);
+    this.keys[at * 3] = x;
+    this.keys[at * 3 + 1] = y;
+    this.keys[at * 3 + 2] = z;
+    this.rows[at] = row;
+  }
+
+  /** The row of an n-gram given by its characters' numbers, -1 when the model has none. */
+  row(a: number, b: number, c: number): number {
+    return this.rows[this.slot(a, b, c)]!;
+  }
 }
 
 export function createItemClassifier(model: ItemModel): ItemClassifier {
-  const weights = new Map<string, Array<[number, number]>>();
-  for (const line of model.weights.split('\n')) {
-    if (line === '') continue;
-    const [feature, list] = line.split('\t');
-    weights.set(
-      feature!,
-      list!.split(',').map((pair) => {
-        const [cls, w] = pair.split(':');
-        return [Number(cls), Number(w)];
-      }),
-    );
-  }
   const n = model.items.length;
+  // The weights as rows of (class, weight) pairs in flat arrays, one row per feature.
+  const lines = model.weights.split('\n').filter((line) => line !== '');
+  const rowOf = new Map<string, number>();
+  const start = new Int32Array(lines.length + 1);
+  const pairs = lines.map((line) => line.split('\t')[1]!.split(','));
+  const classOf = new Uint8Array(pairs.reduce((sum, p) => sum + p.length, 0));
+  const weightOf = new Float64Array(classOf.length);
+  const ngrams = new NgramTable(lines.length);
+  const itemRow = new Map<string, number>();
+  const taskRow = new Int32Array(10).fill(-1);
+  lines.forEach((line, row) => {
+    const feature = line.slice(0, line.indexOf('\t'));
+    rowOf.set(feature, row);
+    let at = start[row]!;
+    for (const pair of pairs[row]!) {
+      const [cls, w] = pair.split(':');
+      classOf[at] = Number(cls);
+      weightOf[at++] = Number(w);
+    }
+    start[row + 1] = at;
+    const kind = feature[0];
+    const rest = feature.slice(1);
+    if (kind === 'u' || kind === 'b' || kind === 't') ngrams.add(rest, row);
+    else if (kind === 'i') itemRow.set(rest, row);
+    else if (kind === 'k' && Number(rest) >= 0 && Number(rest) < taskRow.length) taskRow[Number(rest)] = row;
+  });
+
+  const z = new Float64Array(n);
+  const p = new Float64Array(n);
+  // A feature counts once however often it occurs: rows are stamped with the call they were used in.
+  const usedIn = new Int32Array(lines.length);
+  let call = 0;
+  let letters = new Int32Array(256);
+
+  const addRow = (row: number, value: number): void => {
+    if (row < 0 || usedIn[row] === call) return;
+    usedIn[row] = call;
+    for (let j = start[row]!; j < start[row + 1]!; j++) z[classOf[j]!]! += weightOf[j]! * value;
+  };
+
   return {
     items: model.items,
     confirmBelow: model.confirmBelow,
     probabilities(features) {
-      const z = Float64Array.from(model.bias);
+      z.set(model.bias);
       for (const [feature, value] of features) {
-        const row = weights.get(feature);
-        if (row) for (const [cls, w] of row) z[cls]! += w * value;
+        const row = rowOf.get(feature);
+        if (row !== undefined) for (let j = start[row]!; j < start[row + 1]!; j++) z[classOf[j]!]! += weightOf[j]! * value;
       }
-      return softmax(z, n);
+      return softmax(z, n, new Float64Array(n));
+    },
+    read(key, evidence) {
+      if (++call === 0x7fffffff) {
+        usedIn.fill(0);
+        call = 1;
+      }
+      if (letters.length < key.length) letters = new Int32Array(key.length * 2);
+      // By code point, as `featuresOf` splits the key.
+      const len = codePointsInto(key, letters);
+      for (let i = 0; i < len; i++) letters[i] = ngrams.letter(letters[i]!);
+      // In `featuresOf`'s order, so that the sums are the same to the last bit.
+      z.set(model.bias);
+      for (let i = 0; i < len; i++) if (letters[i] !== 0) addRow(ngrams.row(0, 0, letters[i]!), 1);
+      for (let i = 0; i + 1 < len; i++) {
+        const a = letters[i]!;
+        const b = letters[i + 1]!;
+        if (a === 0 || b === 0) continue;
+        addRow(ngrams.row(a, b, 0), 1);
+        if (i + 2 < len && letters[i + 2] !== 0) addRow(ngrams.row(a, b, letters[i + 2]!), 1);
+      }
+      for (const [item, weight] of evidence.items) if (weight > 0) addRow(itemRow.get(item) ?? -1, Math.log1p(weight));
+      for (const [task, weight] of evidence.tasks) if (weight > 0 && task >= 0 && task < taskRow.length) addRow(taskRow[task]!, Math.log1p(weight));
+      return softmax(z, n, p);
     },
   };
 }
 
-export function softmax(z: Float64Array, n = z.length): Float64Array {
+/** Into `p` when given (a buffer reused from call to call), else into a new array. */
+export function softmax(z: Float64Array, n = z.length, p = new Float64Array(n)): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < n; i++) max = Math.max(max, z[i]!);
   let sum = 0;
-  const p = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     p[i] = Math.exp(z[i]! - max);
     sum += p[i]!;

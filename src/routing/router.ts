@@ -75,7 +75,7 @@ export interface Router {
    * exactly as `route` routes it.
    */
   routeReport(input: RouteInput, learned?: LearnedCorrection[]): RoutedPart[];
-  /** What the item model reads of a report (for training it: src/routing/item-model.train.ts). */
+  /** What the item model reads of a report (for training it: src/routing/training/train-routing.ts). */
   features(text: string): Map<string, number>;
   departmentsFor(task: TaskNo, item: string | null, village: string | null): string[];
   findVillage(text: string): VillageMatch | null;
@@ -367,7 +367,8 @@ export function createRouter(org: OrgConfig): Router {
       return finish(explicit.task, item, { confidence: 1, needsConfirmation: false, alternatives, source: 'explicit' }, [explicit.reason, ...itemNote]);
     }
 
-    const match = learnedMatcher.best(input.text ?? '', learned);
+    const key = keyOf(normalised, masked);
+    const match = learnedMatcher.best(key, learned);
     const lookedUp = match ? `#${match.correction.findingNo ?? '?'} 改派至 ${match.correction.item}（相似度 ${round2(match.similarity)}）` : '';
     if (match && match.similarity >= ADOPT_SIMILARITY) {
       const { task } = match.correction;
@@ -391,7 +392,7 @@ export function createRouter(org: OrgConfig): Router {
       hints.push(`参照此前纠正：${lookedUp}，加权 ${round2(weight)}`);
     }
 
-    const probabilities = classifier.probabilities(featuresOf(keyOf(normalised, masked), evidence));
+    const probabilities = classifier.read(key, evidence);
     const decision = decide(probabilities);
     const lexiconTop = rankedTasks(evidence)[0]?.[1] ?? 0;
     if (!decision || (lexiconTop < MIN_EVIDENCE && decision.confidence < OFFER_WITHOUT_WORDS)) {

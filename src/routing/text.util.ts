@@ -27,20 +27,24 @@ export function occurrences(haystack: string, needle: string): Span[] {
   return spans;
 }
 
-/** Character bigrams; a one-character text is its own single gram so it can still be compared. */
-export function bigrams(text: string): Set<string> {
-  const chars = [...text];
-  if (chars.length === 1) return new Set(chars);
-  const grams = new Set<string>();
-  for (let i = 0; i + 1 < chars.length; i++) grams.add(`${chars[i]}${chars[i + 1]}`);
-  return grams;
-}
-
-export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  if (a.size === 0 || b.size === 0) return 0;
-  let shared = 0;
-  for (const gram of a) if (b.has(gram)) shared++;
-  return shared / (a.size + b.size - shared);
+/**
+ * The text's code points into `out` from 0, as `[...text]` splits it (a lone surrogate is one),
+ * returning how many; `out` needs room for `text.length`. For readers that build no strings.
+ */
+export function codePointsInto(text: string, out: Int32Array): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    let cp = text.charCodeAt(i);
+    if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < text.length) {
+      const low = text.charCodeAt(i + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        cp = (cp - 0xd800) * 0x400 + (low - 0xdc00) + 0x10000;
+        i++;
+      }
+    }
+    out[count++] = cp;
+  }
+  return count;
 }
 
 /** Household names as reports anonymise them (王某某, 李某): they say nothing about the problem. */
