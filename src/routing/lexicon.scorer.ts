@@ -1,5 +1,5 @@
 import { LEXICON, type LexiconRule, type LexiconTarget } from './routing.lexicon';
-import type { Span } from './text.util';
+import { codePointsInto, type Span } from './text.util';
 
 export interface LexiconHit {
   /** The words as they stand in the report. */
@@ -49,40 +49,43 @@ function compile(rules: readonly LexiconRule[]): Matcher[] {
 }
 
 const MATCHERS = compile(LEXICON);
-/** Each first character's words, as positions in MATCHERS; phrases are always tried. */
-const BY_FIRST = new Map<string, number[]>();
+/** Each first character's words (by code point), as positions in MATCHERS; phrases are always tried. */
+const BY_FIRST = new Map<number, number[]>();
 const PHRASES: number[] = [];
 MATCHERS.forEach((m, i) => {
   if (m.first === null) PHRASES.push(i);
-  else BY_FIRST.set(m.first, [...(BY_FIRST.get(m.first) ?? []), i]);
+  else BY_FIRST.set(m.first.codePointAt(0)!, [...(BY_FIRST.get(m.first.codePointAt(0)!) ?? []), i]);
 });
 
-/** The matchers that can match `text`, in MATCHERS' order. */
-function candidatesFor(text: string): number[] {
-  const list = [...PHRASES];
-  const seen = new Set<string>();
-  for (const c of text) {
-    if (seen.has(c)) continue;
-    seen.add(c);
-    const words = BY_FIRST.get(c);
-    if (words) for (const i of words) list.push(i);
-  }
-  return list.sort((a, b) => a - b);
-}
+/**
+ * Buffers reused from report to report: the scorer runs for every report and every piece of one,
+ * and what it allocated was most of what routing left for the garbage collector.
+ */
+const tried = new Int32Array(MATCHERS.length);
+let call = 0;
+let candidates = new Int32Array(MATCHERS.length);
+let codePoints = new Int32Array(256);
+let used = new Uint8Array(256);
 
-function find(text: string, pattern: string | RegExp, found: (start: number, end: number) => void): void {
-  if (typeof pattern === 'string') {
-    for (let at = text.indexOf(pattern); at >= 0; at = text.indexOf(pattern, at + pattern.length)) found(at, at + pattern.length);
-    return;
+/** The matchers that can match `text`, in MATCHERS' order, into `candidates`; returns how many. */
+function candidatesFor(text: string): number {
+  if (++call === 0x7fffffff) {
+    tried.fill(0);
+    call = 1;
   }
-  pattern.lastIndex = 0;
-  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    if (m[0] === '') {
-      pattern.lastIndex++;
-      continue;
+  let count = 0;
+  for (const i of PHRASES) candidates[count++] = i;
+  const length = codePointsInto(text, codePoints);
+  for (let c = 0; c < length; c++) {
+    const words = BY_FIRST.get(codePoints[c]!);
+    if (!words || tried[words[0]!] === call) continue;
+    for (const i of words) {
+      tried[i] = call;
+      candidates[count++] = i;
     }
-    found(m.index, m.index + m[0].length);
   }
+  candidates.subarray(0, count).sort();
+  return count;
 }
 
 /**
@@ -90,30 +93,46 @@ function find(text: string, pattern: string | RegExp, found: (start: number, end
  * `#8`) are not read. A word counts once per target however often it is repeated.
  */
 export function scoreLexicon(text: string, masked: readonly Span[] = []): LexiconHit[] {
-  const used = new Uint8Array(text.length);
+  if (used.length < text.length) {
+    used = new Uint8Array(2 * text.length);
+    codePoints = new Int32Array(2 * text.length);
+  }
+  used.fill(0, 0, text.length);
   for (const span of masked) used.fill(1, span.start, span.end);
-  const hits = new Map<string, LexiconHit>();
+  const hits: LexiconHit[] = [];
 
   // Only words that start with a character the report has can match; most of the lexicon cannot.
-  for (const at of candidatesFor(text)) {
-    const matcher = MATCHERS[at]!;
-    find(text, matcher.pattern, (start, end) => {
-      for (let i = start; i < end; i++) if (used[i] === 1) return;
-      used.fill(1, start, end);
-      const term = text.slice(start, end);
-      const verdict = POST_NEGATION.test(text.slice(end, end + 8));
-      const denied = PRE_NEGATION.test(text.slice(Math.max(0, start - 8), start));
-      for (const rule of matcher.rules) {
-        if (rule.target === null) continue;
-        const negated = verdict || (rule.symptom && denied);
-        const weight = negated ? rule.weight * NEGATED_FACTOR : rule.weight;
-        const key = `${term}|${rule.target}`;
-        const seen = hits.get(key);
-        if (!seen || seen.weight < weight) {
-          hits.set(key, { term, target: rule.target, weight, negated, circumstance: rule.circumstance });
-        }
-      }
-    });
+  const count = candidatesFor(text);
+  for (let k = 0; k < count; k++) {
+    const matcher = MATCHERS[candidates[k]!]!;
+    const pattern = matcher.pattern;
+    if (typeof pattern === 'string') {
+      for (let at = text.indexOf(pattern); at >= 0; at = text.indexOf(pattern, at + pattern.length)) hit(text, matcher, at, at + pattern.length, hits);
+      continue;
+    }
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+      if (m[0] === '') pattern.lastIndex++;
+      else hit(text, matcher, m.index, m.index + m[0].length, hits);
+    }
   }
-  return [...hits.values()];
+  return hits;
+}
+
+/** A match of `matcher` at [start, end), unless a word before it took any of its characters. */
+function hit(text: string, matcher: Matcher, start: number, end: number, hits: LexiconHit[]): void {
+  for (let i = start; i < end; i++) if (used[i] === 1) return;
+  used.fill(1, start, end);
+  const term = text.slice(start, end);
+  const verdict = POST_NEGATION.test(text.slice(end, end + 8));
+  const denied = PRE_NEGATION.test(text.slice(Math.max(0, start - 8), start));
+  for (const rule of matcher.rules) {
+    if (rule.target === null) continue;
+    const negated = verdict || (rule.symptom && denied);
+    const weight = negated ? rule.weight * NEGATED_FACTOR : rule.weight;
+    const seen = hits.findIndex((h) => h.term === term && h.target === rule.target);
+    const found: LexiconHit = { term, target: rule.target, weight, negated, circumstance: rule.circumstance };
+    if (seen < 0) hits.push(found);
+    else if (hits[seen]!.weight < weight) hits[seen] = found;
+  }
 }

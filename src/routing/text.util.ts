@@ -17,16 +17,6 @@ export interface Span {
   end: number;
 }
 
-/** Every non-overlapping occurrence of `needle`, left to right. */
-export function occurrences(haystack: string, needle: string): Span[] {
-  const spans: Span[] = [];
-  if (needle === '') return spans;
-  for (let at = haystack.indexOf(needle); at >= 0; at = haystack.indexOf(needle, at + needle.length)) {
-    spans.push({ start: at, end: at + needle.length });
-  }
-  return spans;
-}
-
 /**
  * The text's code points into `out` from 0, as `[...text]` splits it (a lone surrogate is one),
  * returning how many; `out` needs room for `text.length`. For readers that build no strings.

@@ -1,5 +1,5 @@
 import type { OrgConfig } from '../../config/org';
-import { normaliseText, occurrences, type Span } from './text.util';
+import { normaliseText, type Span } from './text.util';
 
 export interface VillageMatch {
   village: string;
@@ -46,14 +46,20 @@ export function createVillageFinder(org: OrgConfig): VillageFinder {
 
   const ordered = [...forms.entries()].sort((a, b) => b[0].length - a[0].length);
 
+  // Reused from report to report: the router asks for every report and every piece of one.
+  let used = new Uint8Array(256);
   function mentions(normalised: string): Array<Span & { match: VillageMatch | null }> {
-    const used = new Uint8Array(normalised.length);
+    if (used.length < normalised.length) used = new Uint8Array(2 * normalised.length);
+    used.fill(0, 0, normalised.length);
     const found: Array<Span & { match: VillageMatch | null }> = [];
     for (const [form, match] of ordered) {
-      for (const span of occurrences(normalised, form)) {
-        if (used.subarray(span.start, span.end).some((u) => u === 1)) continue;
-        used.fill(1, span.start, span.end);
-        found.push({ ...span, match });
+      for (let at = normalised.indexOf(form); at >= 0; at = normalised.indexOf(form, at + form.length)) {
+        const end = at + form.length;
+        let taken = false;
+        for (let i = at; i < end && !taken; i++) taken = used[i] === 1;
+        if (taken) continue;
+        used.fill(1, at, end);
+        found.push({ start: at, end, match });
       }
     }
     return found.sort((a, b) => a.start - b.start);
