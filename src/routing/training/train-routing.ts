@@ -21,7 +21,7 @@ const router = createRouter(loadOrgConfig(path.join(root, 'config/org.example.ya
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 250);
 const LEARNING_RATE = 0.05;
 const L2 = Number(process.env.TRAIN_L2 ?? 3e-5);
-const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 2);
+const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 1);
 const PRECISION = 0.98;
 const KEEP_WEIGHT = 0.01;
 /**
