@@ -24,12 +24,6 @@ const L2 = Number(process.env.TRAIN_L2 ?? 3e-5);
 const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 1);
 const PRECISION = 0.98;
 const KEEP_WEIGHT = 0.01;
-/**
- * Weight of a second loss on the unit (task and departments) the report goes to, beside the one on
- * its item: the route is right whichever item of the unit is chosen, and a unit's items pool
- * their reports, so the task is learned from more than each item has.
- */
-const UNIT_LOSS = Number(process.env.TRAIN_UNIT_LOSS ?? 0);
 
 interface Doc {
   item: string;
@@ -78,7 +72,6 @@ function train(docs: Encoded[], classes: number, features: number): { w: Float64
   const gw = new Float64Array(w.length);
   const gb = new Float64Array(classes);
   const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
-  const unitGrad = new Float64Array(classes);
   for (let epoch = 1; epoch <= EPOCHS; epoch++) {
     gw.fill(0);
     gb.fill(0);
@@ -86,15 +79,7 @@ function train(docs: Encoded[], classes: number, features: number): { w: Float64
       const z = Float64Array.from(b);
       for (const [f, v] of d.x) for (let c = 0; c < classes; c++) z[c]! += w[f * classes + c]! * v;
       const p = softmax(z);
-      if (UNIT_LOSS > 0) {
-        // d(-log P(unit))/dz_j = p_j - [j in unit] p_j / P(unit)
-        const unit = classUnit[d.y]!;
-        let pu = 0;
-        for (let c = 0; c < classes; c++) if (classUnit[c] === unit) pu += p[c]!;
-        for (let c = 0; c < classes; c++) unitGrad[c] = UNIT_LOSS * (p[c]! - (classUnit[c] === unit ? p[c]! / pu : 0));
-      }
       p[d.y]! -= 1;
-      if (UNIT_LOSS > 0) for (let c = 0; c < classes; c++) p[c]! += unitGrad[c]!;
       for (let c = 0; c < classes; c++) gb[c]! += p[c]! / docs.length;
       for (const [f, v] of d.x) for (let c = 0; c < classes; c++) gw[f * classes + c]! += (p[c]! * v) / docs.length;
     }
@@ -136,7 +121,6 @@ function decide(p: Float64Array, items: string[]): { item: string; confidence: n
 
 const docs = corpus();
 const items = allItems().map((r) => r.problem.code);
-const classUnit = items.map((code) => [...new Set(items.map(unitOf))].indexOf(unitOf(code)));
 const featureSets = docs.map((d) => router.features(d.text));
 
 function vocabulary(indices: number[]): Map<string, number> {
