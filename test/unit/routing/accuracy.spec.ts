@@ -104,9 +104,9 @@ describe('routing accuracy on reports as cadres write them', () => {
     report(' (held-out)', s, true);
     // Floors under what the shipped model measured, so that a change that makes routing worse
     // fails here; the targets (task and departments 97%, item 90%) are printed above.
-    expect(s.task / s.total).to.be.at.least(0.93);
-    expect(s.departments / s.total).to.be.at.least(0.93);
-    expect(s.item / s.total).to.be.at.least(0.87);
+    expect(s.task / s.total).to.be.at.least(0.95);
+    expect(s.departments / s.total).to.be.at.least(0.95);
+    expect(s.item / s.total).to.be.at.least(0.88);
     expect(s.confidentRight / s.confident).to.be.at.least(0.97);
   });
 
