@@ -123,28 +123,33 @@ export function createItemClassifier(model: ItemModel): ItemClassifier {
   const lines = model.weights.split('\n').filter((line) => line !== '');
   const rowOf = new Map<string, number>();
   const start = new Int32Array(lines.length + 1);
-  const pairs = lines.map((line) => line.split('\t')[1]!.split(','));
-  const classOf = new Uint8Array(pairs.reduce((sum, p) => sum + p.length, 0));
-  const weightOf = new Float64Array(classOf.length);
+  const classes: number[] = [];
+  const weights: number[] = [];
   const ngrams = new NgramTable(lines.length);
   const itemRow = new Map<string, number>();
   const taskRow = new Int32Array(10).fill(-1);
+  // Read by hand: the model has tens of thousands of rows and every process that routes loads it.
   lines.forEach((line, row) => {
-    const feature = line.slice(0, line.indexOf('\t'));
+    const tab = line.indexOf('\t');
+    const feature = line.slice(0, tab);
     rowOf.set(feature, row);
-    let at = start[row]!;
-    for (const pair of pairs[row]!) {
-      const [cls, w] = pair.split(':');
-      classOf[at] = Number(cls);
-      weightOf[at++] = Number(w);
+    for (let at = tab + 1; at < line.length; ) {
+      const colon = line.indexOf(':', at);
+      const comma = line.indexOf(',', colon);
+      const end = comma < 0 ? line.length : comma;
+      classes.push(Number(line.slice(at, colon)));
+      weights.push(Number(line.slice(colon + 1, end)));
+      at = end + 1;
     }
-    start[row + 1] = at;
+    start[row + 1] = classes.length;
     const kind = feature[0];
     const rest = feature.slice(1);
     if (kind === 'u' || kind === 'b' || kind === 't') ngrams.add(rest, row);
     else if (kind === 'i') itemRow.set(rest, row);
     else if (kind === 'k' && Number(rest) >= 0 && Number(rest) < taskRow.length) taskRow[Number(rest)] = row;
   });
+  const classOf = Uint8Array.from(classes);
+  const weightOf = Float64Array.from(weights);
 
   const z = new Float64Array(n);
   const p = new Float64Array(n);
