@@ -321,7 +321,9 @@ export const LEXICON: readonly LexiconRule[] = [
 
   // 8 住房安全
   ...words('8.1', 5, '危房 漏雨 裂缝 墙裂 开裂 倒塌 坍塌 屋顶塌 房顶塌', { symptom: true }),
-  ...words('8.1', 5, '屋漏 房漏 屋子漏 屋里漏 房子漏', { symptom: true }),
+  ...words('8.1', 5, '屋漏 房漏', { symptom: true }),
+  // "屋里漏的"; before 雨 or 水 the words 漏雨 and 漏水 are read as they always were.
+  phrase('8.1', 5, /(屋子|屋里|房子)漏(?![雨水])/, { symptom: true }),
   ...words('8.1', 3, '屋太破 房子太破 房子破 破房子 破屋 房太破', { symptom: true }),
   ...words('8.1', 5, '土坯房 危房改造 危改 d级 c级'),
   ...words('8.1', 4, '塌了 塌陷 倾斜 裂了', { symptom: true }),

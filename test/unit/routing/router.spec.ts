@@ -77,6 +77,15 @@ describe('router (src/routing/router.ts)', () => {
     it('a negation that is itself the problem still counts (没有先看病后付费)', () => {
       expect(route('卫生院说没有先看病后付费这回事')).to.include({ task: 7, item: '7.5' });
     });
+
+    it('“漏交了” and “忘交了” name the problem; “交了” says it is settled', () => {
+      for (const text of ['喻某某是脱贫户，今年医疗保险漏交了', '喻某某是脱贫户，今年医保忘交了']) {
+        const r = route(text);
+        expect(r, text).to.include({ task: 7, item: '7.1' });
+        expect(r.reasons.join('\n'), text).to.match(/关键词“(漏交|医保)”/);
+      }
+      expect(route('医保也交了，就是房子漏雨')).to.include({ task: 8 });
+    });
   });
 
   describe('an explicit choice wins', () => {
