@@ -238,9 +238,9 @@ function uniqueByItem(list: RouteCandidate[]): RouteCandidate[] {
   return list.filter((c) => (seen.has(c.item) ? false : (seen.add(c.item), true))).slice(0, MAX_ALTERNATIVES);
 }
 
-/** A clause ending in a verdict that all is well ("不正常", "不达标" are problems, not verdicts). */
+/** A clause ending in a verdict that all is well ("不正常", "不太方便", "漏交了" are problems, not verdicts). */
 const VERDICT_CLAUSE =
-  /[^，。；,;！!？?]*?(?:(?<![不没未])(?:正常|达标|合格|挺好的?|都好|还好|好好的|方便)|没(?:有|啥|什么)?(?:问题|事|毛病)|已解决|解决了|已整改|修好了|已修好|也?修了|(?<![没未不漏忘欠])(?:交|缴|办|批)了|也?交上了|也?办上了|(?<![没未不])通了|不缺)(?=[，。；,;！!？?]|$)/gu;
+  /[^，。；,;！!？?]*?(?:(?<![不没未](?:太|大|怎么|是很|很)?)(?:正常|达标|合格|挺好的?|都好|还好|好好的|方便)|没(?:有|啥|什么)?(?:问题|事|毛病)|已解决|解决了|已整改|修好了|已修好|也?修了|(?<![没未不漏忘欠])(?:交|缴|办|批)了|也?交上了|也?办上了|(?<![没未不])通了|不缺)(?=[，。；,;！!？?]|$)/gu;
 
 const classifier = createItemClassifier(ITEM_MODEL);
 /** Each model class's task, and its unit: the task with the departments its sub-area goes to. */

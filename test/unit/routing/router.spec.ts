@@ -86,6 +86,11 @@ describe('router (src/routing/router.ts)', () => {
       }
       expect(route('医保也交了，就是房子漏雨')).to.include({ task: 8 });
     });
+
+    it('“不太方便” is a problem, where “挺方便” is a verdict', () => {
+      expect(route('张某某家吃水不太方便，要走二里地去挑')).to.include({ task: 5, item: '5.2', needsConfirmation: false });
+      expect(route('吃水挺方便，就是房子裂了')).to.include({ task: 8 });
+    });
   });
 
   describe('an explicit choice wins', () => {
