@@ -62,6 +62,8 @@ export const LEXICON: readonly LexiconRule[] = [
   // Household kinds and the town: not problems.
   ...words(null, 0, '贫困户 脱贫户 建档立卡户 建档立卡 监测户 边缘户 困难户 一般户 残疾户 贫困人口 脱贫人口 贫困家庭 脱贫家庭'),
   ...words('6.1', 0.8, '低保户 五保户 特困户 低保对象'),
+  // "两口子" is a couple, not the 口子 (crack) of a wall.
+  ...words(null, 0, '两口子 小两口 老两口'),
 
   // 1 识别是否精准
   ...words('1.1', 3, '评上了贫困户 评上贫困户 当上贫困户 纳入贫困户 成了贫困户 是贫困户'),

@@ -61,6 +61,12 @@ describe('router (src/routing/router.ts)', () => {
       expect(route('张某某家儿子开厂子，他还吃着低保')).to.include({ task: 6, item: '6.1' });
       expect(route('张某某家儿子开厂子，还是贫困户')).to.include({ task: 1, item: '1.1' });
     });
+
+    it('“两口子” is a couple, not a crack in the wall', () => {
+      const r = route('吴某某两口子都七十多了，吃水要去村口挑');
+      expect(r).to.include({ task: 5, item: '5.2' });
+      expect(r.reasons.join('\n')).not.to.contain('口子');
+    });
   });
 
   describe('negations', () => {
