@@ -17,6 +17,13 @@ export function validIsoDate(text: string): string | undefined {
   return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day ? text : undefined;
 }
 
+/** A day as people type it: 2026-03-01, 2026/3/1, 2026.3.1, 2026年3月1日 or 20260301; as 'YYYY-MM-DD', or undefined. */
+export function readDay(text: string): string | undefined {
+  const t = text.trim();
+  const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(t) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(t);
+  return m ? validIsoDate(`${m[1]}-${m[2]!.padStart(2, '0')}-${m[3]!.padStart(2, '0')}`) : undefined;
+}
+
 /** Like validIsoDate, but a bad date is a bad request with a message people can act on. */
 export function requireIsoDate(text: string): string {
   const date = validIsoDate(text.trim());

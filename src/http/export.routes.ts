@@ -3,12 +3,12 @@ import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
 import type { DomainContext } from '../context';
 import { gradeNumbers } from '../dashboard/dashboard.query';
-import { findingQuery, parseFindingFilter } from '../dashboard/finding-filter';
+import { dayField, findingQuery, parseFindingFilter } from '../dashboard/finding-filter';
 import type { Grade } from '../findings/finding.model';
 import { gradesOfOpen } from '../findings/grade';
 import { ledgerDisposition, writeLedger } from '../ledger/ledger.export';
 import { z } from 'zod';
-import { addDays, createZonedTime, validIsoDate } from '../calendar/zoned-time';
+import { addDays, createZonedTime } from '../calendar/zoned-time';
 import { AppError } from '../errors';
 import { collectReport } from '../report/rectification-report';
 import { reportDisposition, writeReportDocx } from '../report/report.docx';
@@ -44,7 +44,7 @@ export async function sendLedger(ctx: Context, domain: DomainContext, options: {
   );
 }
 
-const isoDay = z.preprocess((v) => (v === '' ? undefined : v), z.string().trim().refine((v) => validIsoDate(v) !== undefined, { message: '日期应为“年-月-日”，如 2026-03-01' }).optional());
+const isoDay = z.preprocess((v) => (v === '' ? undefined : v), dayField.optional());
 const reportRange = z.object({ from: isoDay, to: isoDay });
 
 /**

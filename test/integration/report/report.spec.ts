@@ -101,6 +101,9 @@ describe('the weekly 通报 and the written 整改报告 (.docx), from a seeded 
     const res = await fetch(`${t.base}/export/report.docx?from=2026-11-01`, { headers: { cookie: leader } });
     expect(res.status).to.equal(200);
     expect((await readDocx(Buffer.from(await res.arrayBuffer()))).text).to.contain('（2026年11月1日—2026年12月1日）');
+    const typed = await fetch(`${t.base}/export/report.docx?from=${encodeURIComponent('2026年11月2日')}&to=2026/11/30`, { headers: { cookie: leader } });
+    expect(typed.status).to.equal(200);
+    expect((await readDocx(Buffer.from(await typed.arrayBuffer()))).text).to.contain('（2026年11月2日—2026年11月30日）');
     const bad = await fetch(`${t.base}/export/report.docx?from=2026-12-05&to=2026-12-01`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     expect(bad.status).to.equal(400);
     expect(await bad.text()).to.contain('开始日期不能晚于结束日期');

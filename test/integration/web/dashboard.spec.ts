@@ -88,6 +88,10 @@ describe('the dashboard: totals, 办结率, overdue, trend and filters', () => {
     expect(await total(`village=${encodeURIComponent('东岭村')}`)).to.equal('3');
     expect(await total('from=2026-11-27&to=2026-11-30')).to.equal('2');
     expect(await total('from=2026-12-01')).to.equal('2');
+    // Typed as people type them, with the page's script off: the same range.
+    for (const [from, to] of [['2026/11/27', '2026/11/30'], ['2026年11月27日', '2026.11.30'], ['20261127', ' 2026-11-30 ']]) {
+      expect(await total(`from=${encodeURIComponent(from!)}&to=${encodeURIComponent(to!)}`), `${from} ${to}`).to.equal('2');
+    }
     const { html } = await get('/dashboard?task=8&status=open');
     expect(html).to.contain('href="/dashboard/ledger.xlsx?status=open&amp;task=8"');
     expect(html).to.match(/<option value="8" selected>/);
@@ -97,6 +101,11 @@ describe('the dashboard: totals, 办结率, overdue, trend and filters', () => {
     const bad = await get('/dashboard?task=9');
     expect(bad.status).to.equal(400);
     expect(bad.html).to.contain('任务应为 1-8');
+    for (const day of ['2026-02-30', '2026/13/1', '明天', '2026-1']) {
+      const wrong = await get(`/dashboard?from=${encodeURIComponent(day)}`);
+      expect(wrong.status, day).to.equal(400);
+      expect(wrong.html, day).to.contain('日期应为“年-月-日”');
+    }
     const range = await get('/dashboard?from=2026-12-01&to=2026-11-01');
     expect(range.status).to.equal(400);
     expect(range.html).to.contain('开始日期不能晚于结束日期');
