@@ -10,6 +10,10 @@ export const RETENTION = {
   claimsDays: 30,
   /** What a unit group's collection took and handed to the outbox: kept as long as the outbox keeps the message. */
   groupWaitingSentDays: 30,
+  /** A 问题清单 checked but never committed: its file's contents. */
+  importUncommittedDays: 7,
+  /** An import still "running" this long died with its instance. */
+  importRunningDays: 1,
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -36,7 +40,7 @@ export function createHousekeeping(deps: { connection: Connection; claims: Claim
         .collection('group_waiting')
         .deleteMany({ sentAt: { $ne: null, $lt: before(RETENTION.groupWaitingSentDays) } });
       const claims = await deps.claims.deleteOlderThan(before(RETENTION.claimsDays));
-      const imports = await cleanUpImports(deps.connection, now);
+      const imports = await cleanUpImports(deps.connection, { uncommittedBefore: before(RETENTION.importUncommittedDays), runningBefore: before(RETENTION.importRunningDays) });
       const result = { inbox: inbox.deletedCount, outbox: outbox.deletedCount, claims, groupWaiting: groupWaiting.deletedCount, ...imports };
       deps.logger.info(result, '已清理完成的收件、已发送的消息、群汇总已发出的条目、过期的占用记录和导入完毕或过期未导入的清单文件');
       return result;

@@ -33,11 +33,6 @@ export interface ImportRun extends ImportRunView {
   at: Date;
 }
 
-/** How long an uploaded list waits for its commit, and a commit for its end. */
-export const IMPORT_RETENTION = { uncommittedDays: 7, runningDays: 1 };
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
 export const importFiles = (connection: Connection) => connection.collection<StoredList>('import_files');
 export const importRuns = (connection: Connection) => connection.collection<ImportRun>('import_runs');
 
@@ -46,14 +41,14 @@ export const bytesOf = (data: Buffer | Binary): Buffer => (data instanceof Binar
 
 /**
  * The night's clean-up of imports: the file of a finished commit, and a file checked but not
- * committed within a week, lose their contents (the record and its digest stay; what makes a second
- * import add nothing is each row's key on its finding, not the file). A commit still "running" a day
- * later died with its instance: it is marked failed, so its page stops waiting and says to import again.
+ * committed before `uncommittedBefore`, lose their contents (the record and its digest stay; what makes a second
+ * import add nothing is each row's key on its finding, not the file). A commit still "running" since
+ * before `runningBefore` died with its instance: it is marked failed, so its page stops waiting and says to import again.
  */
-export async function cleanUpImports(connection: Connection, now: Date): Promise<{ importFiles: number; importRuns: number }> {
+export async function cleanUpImports(connection: Connection, cutOff: { uncommittedBefore: Date; runningBefore: Date }): Promise<{ importFiles: number; importRuns: number }> {
   const runs = importRuns(connection);
   const stalled = await runs.updateMany(
-    { state: 'running', at: { $lt: new Date(now.getTime() - IMPORT_RETENTION.runningDays * DAY_MS) } },
+    { state: 'running', at: { $lt: cutOff.runningBefore } },
     { $set: { state: 'failed', error: '导入中断（服务曾停止）。已导入的行不会重复，请重新上传并导入。' } },
   );
   const finished = new Set<string>();
@@ -63,8 +58,7 @@ export async function cleanUpImports(connection: Connection, now: Date): Promise
   }
   const files = importFiles(connection);
   const kept = await files.find({ data: { $ne: null } }, { projection: { _id: 1, at: 1 } }).toArray();
-  const old = new Date(now.getTime() - IMPORT_RETENTION.uncommittedDays * DAY_MS);
-  const emptied = kept.filter((f) => finished.has(f._id) || f.at < old).map((f) => f._id);
+  const emptied = kept.filter((f) => finished.has(f._id) || f.at < cutOff.uncommittedBefore).map((f) => f._id);
   if (emptied.length) await files.updateMany({ _id: { $in: emptied } }, { $set: { data: null } });
   return { importFiles: emptied.length, importRuns: stalled.modifiedCount };
 }

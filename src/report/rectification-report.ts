@@ -69,7 +69,7 @@ export interface ReportData {
 }
 
 /** How a finding without a batch is counted. */
-export const NO_BATCH = '未定批次';
+const NO_BATCH = '未定批次';
 
 const UNASSIGNED = '（未分派）';
 

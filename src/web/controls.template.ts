@@ -43,7 +43,7 @@ export type DateShortcut = 'today' | 'last7' | 'last30' | 'thisMonth' | 'lastMon
 const SHORTCUT_LABEL: Record<DateShortcut, string> = { today: '今天', last7: '近7天', last30: '近30天', thisMonth: '本月', lastMonth: '上月' };
 
 /** The range a shortcut sets, from the town's today ('YYYY-MM-DD'). */
-export function shortcutRange(kind: DateShortcut, today: string): { from: string; to: string } {
+function shortcutRange(kind: DateShortcut, today: string): { from: string; to: string } {
   const monthStart = `${today.slice(0, 7)}-01`;
   switch (kind) {
     case 'today':

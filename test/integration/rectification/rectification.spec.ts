@@ -140,6 +140,17 @@ describe('rectification as townships run it: kinds at 签收, 进展, 延期, �
     expect(await remindAt('2026-12-11T10:00')).to.deep.equal({ group: [], leaders: [] }); // once, whatever 进展 follow
   });
 
+  it('持续整改 whose target passed unnoticed until its progress ask: the leaders read it once in that run', async () => {
+    await reportRoof();
+    await sayAt('2026-12-01T10:00', 'hanbing', '签收 1 持续 2026-12-10 措施：纳入危房改造计划');
+    // No run between the target (10 Dec) and the first progress ask (10 working days: 15 Dec 10:00).
+    const late = await remindAt('2026-12-15T10:00');
+    expect(late.leaders).to.have.length(1);
+    expect(late.leaders[0]!.match(/第 1 号/g)).to.have.length(1);
+    expect(late.group).to.have.length(1);
+    expect(late.group[0]!.match(/第 1 号/g)).to.have.length(1);
+  });
+
   it('延期: the deadline changes only when a leader approves; a refusal tells the unit why', async () => {
     await reportRoof();
     await sayAt('2026-12-01T10:00', 'hanbing', '签收 1');
