@@ -19,6 +19,12 @@ export interface ItemModel {
    * training reports (cross-validated) so that routes above it were right at least 98% of the time.
    */
   confirmBelow: number;
+  /**
+   * A report with no lexicon word is offered (and confirmed) when the model gives its unit at least
+   * this much; below it the bot asks what the problem is. Chosen on the training reports
+   * (cross-validated) so that such offers were right at least 98% of the time.
+   */
+  offerWithoutWords: number;
 }
 
 export interface LexiconEvidence {
@@ -48,6 +54,7 @@ export function featuresOf(key: string, evidence: LexiconEvidence): Map<string, 
 export interface ItemClassifier {
   readonly items: readonly string[];
   readonly confirmBelow: number;
+  readonly offerWithoutWords: number;
   /** A probability for each of `items`, in that order, from features as `featuresOf` names them. */
   probabilities(features: ReadonlyMap<string, number>): Float64Array;
   /**
@@ -167,6 +174,7 @@ export function createItemClassifier(model: ItemModel): ItemClassifier {
   return {
     items: model.items,
     confirmBelow: model.confirmBelow,
+    offerWithoutWords: model.offerWithoutWords,
     probabilities(features) {
       z.set(model.bias);
       for (const [feature, value] of features) {

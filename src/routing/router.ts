@@ -83,14 +83,11 @@ export interface Router {
 
 /** Below this much lexicon evidence nothing is said to match... */
 const MIN_EVIDENCE = 1;
-/** ...unless the model is this sure of the unit from the wording alone... */
-const GUESS_WITHOUT_WORDS = 0.8;
 /**
- * ...or at least this sure, when its guess is offered and confirmed first. Chosen by the training
- * script's cross-validation: reports without a lexicon word that the model put at 0.6 or more
- * were routed right (src/routing/training/train-routing.ts prints the table).
+ * ...unless the model is this sure of the unit from the wording alone, or at least as sure as
+ * the model's `offerWithoutWords` when its guess is offered and confirmed first.
  */
-const OFFER_WITHOUT_WORDS = 0.6;
+const GUESS_WITHOUT_WORDS = 0.8;
 /** Below this the best guess is offered but confirmed first. */
 const FIRM_EVIDENCE = 2;
 /** The runner-up at 70% of the best or more is too close to call. */
@@ -395,7 +392,7 @@ export function createRouter(org: OrgConfig): Router {
     const probabilities = classifier.read(key, evidence);
     const decision = decide(probabilities);
     const lexiconTop = rankedTasks(evidence)[0]?.[1] ?? 0;
-    if (!decision || (lexiconTop < MIN_EVIDENCE && decision.confidence < OFFER_WITHOUT_WORDS)) {
+    if (!decision || (lexiconTop < MIN_EVIDENCE && decision.confidence < classifier.offerWithoutWords)) {
       const said = normalised === '' ? '内容为空' : '未识别出具体问题';
       return finish(
         null,

@@ -24,6 +24,9 @@ const L2 = Number(process.env.TRAIN_L2 ?? 3e-5);
 const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 1);
 const PRECISION = 0.98;
 const KEEP_WEIGHT = 0.01;
+/** The range, in hundredths, in which the floor for offering a route without a lexicon word is looked for. */
+const OFFER_FLOOR = 30;
+const OFFER_CEILING = 80;
 
 interface Doc {
   item: string;
@@ -171,11 +174,21 @@ const confident = scored.filter((s) => s.confidence >= confirmBelow);
 console.log(`cross-validated on ${scored.length} training reports: unit ${pct(scored.filter((s) => s.ok).length, scored.length)}, item ${pct(scored.filter((s) => s.itemOk).length, scored.length)}`);
 console.log(`confirm below ${confirmBelow}: ${pct(confident.length, scored.length)} routed without asking, right ${pct(confident.filter((s) => s.ok).length, confident.length)}`);
 
+// Reports with no lexicon word: the lowest floor above which the model's guesses, offered and
+// confirmed first, were right at least PRECISION of the time.
 const wordless = scored.filter((s) => s.wordless);
-for (const floor of [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) {
+// At worst only the guesses sure enough to route without asking (the router's GUESS_WITHOUT_WORDS).
+let offerWithoutWords = OFFER_CEILING / 100;
+let precise = true;
+for (let cents = OFFER_CEILING; cents >= OFFER_FLOOR; cents -= 5) {
+  const floor = cents / 100;
   const above = wordless.filter((s) => s.confidence >= floor);
-  console.log(`  no lexicon word, model at least ${floor}: ${pct(above.length, wordless.length)}, right ${pct(above.filter((s) => s.ok).length, above.length)}`);
+  const rightAbove = above.filter((s) => s.ok).length;
+  console.log(`  no lexicon word, model at least ${floor}: ${pct(above.length, wordless.length)}, right ${pct(rightAbove, above.length)}`);
+  precise &&= above.length > 0 && rightAbove / above.length >= PRECISION;
+  if (precise) offerWithoutWords = floor;
 }
+console.log(`offer without a lexicon word from ${offerWithoutWords}`);
 // `TRAIN_MISSES=1`: the cross-validated reports routed to the wrong unit, to study what they share.
 if (process.env.TRAIN_MISSES) for (const miss of misses.sort()) console.log(`  miss: ${miss}`);
 if (process.env.TRAIN_DRY) process.exit(0);
@@ -193,7 +206,7 @@ for (const [feature, f] of vocab) {
   }
   if (pairs.length) lines.push(`${feature}\t${pairs.join(',')}`);
 }
-const shipped: ItemModel = { items, bias: [...model.b].map((v) => Number(v.toFixed(3))), confirmBelow, weights: lines.join('\n') };
+const shipped: ItemModel = { items, bias: [...model.b].map((v) => Number(v.toFixed(3))), confirmBelow, offerWithoutWords, weights: lines.join('\n') };
 const out = path.join(root, 'src/routing/item-model.data.ts');
 writeFileSync(
   out,

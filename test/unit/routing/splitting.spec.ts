@@ -48,6 +48,21 @@ describe('a report that lists several problems becomes one part per problem', ()
     expect(parts('河东村扶贫大棚一直闲置，同时村里扶贫资金账上还剩十几万一年多没动').map((p) => p[1])).to.deep.equal(['3.7', '4.3.1']);
   });
 
+  it('splits at a bare 还有 after a comma or a space, and drops the connector from the part', () => {
+    expect(parts('姚村吴某某家老人去世了系统里没删 还有他家屋顶漏雨')).to.deep.equal([
+      ['姚村吴某某家老人去世了系统里没删', '1.2', '第一管区'],
+      ['姚村吴某某家：他家屋顶漏雨', '8.1', '镇建办'],
+    ]);
+    expect(parts('西岭村张某某家低保没批下来，同时房子墙体开裂，还有帮扶干部一年没来过').map((p) => p[0])).to.deep.equal([
+      '西岭村张某某家低保没批下来',
+      '西岭村张某某家：房子墙体开裂',
+      '西岭村张某某家：帮扶干部一年没来过',
+    ]);
+    // Inside a clause 还有 is "still": one problem.
+    expect(parts('后石村郑某某老人去世三年了，系统里还有他')).to.have.length(1);
+    expect(parts('房子塌了半边，还有人住在里面')).to.have.length(1);
+  });
+
   it('keeps a clause that only adds detail to the one before in the same part', () => {
     const detail = [
       '东岭村低保户王某某家房顶漏雨，西屋墙上裂了一道大缝',
