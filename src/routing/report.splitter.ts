@@ -26,15 +26,19 @@ const CN_DIGITS = '一二三四五六七八九十';
 const CIRCLED = '①②③④⑤⑥⑦⑧⑨⑩';
 const PARENTHESISED = '⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽';
 
-/** Where a list marker may stand: the start, after punctuation or white space. */
+/**
+ * Where a list marker like 一是, 一、 or 1. may stand: the start, after punctuation or white space.
+ * A bracketed marker ((1), 1）, ①) brings its own edge and may follow a word ("王某某家（1）房屋漏雨").
+ */
 const BEFORE_MARKER = '(?<=^|[。；;，,：:！!？?\\s])';
 const MARKER = new RegExp(
-  `${BEFORE_MARKER}(?:([${CN_DIGITS}])是|([${CN_DIGITS}])[、.．]|第([${CN_DIGITS}])[，,、:：]|[(（]([${CN_DIGITS}]|\\d{1,2})[)）]|(\\d{1,2})[.．、)）](?!\\d))|([${CIRCLED}${PARENTHESISED}])`,
+  `${BEFORE_MARKER}(?:([${CN_DIGITS}])是|([${CN_DIGITS}])[、.．]|第([${CN_DIGITS}])[，,、:：]|(\\d{1,2})[.．、](?!\\d))` +
+    `|[(（]([${CN_DIGITS}]|\\d{1,2})[)）]|(?<![\\d.．])(\\d{1,2})[)）]|([${CIRCLED}${PARENTHESISED}])`,
   'gu',
 );
 
 function markerValue(m: RegExpExecArray): number {
-  const token = m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6] ?? '';
+  const token = m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6] ?? m[7] ?? '';
   if (/^\d+$/.test(token)) return Number(token);
   const circled = CIRCLED.indexOf(token);
   if (circled >= 0) return circled + 1;
@@ -74,7 +78,8 @@ function clauses(text: string): Piece[] {
     .map((s) => trimPunctuation(trimPunctuation(s).replace(LEADING_CONNECTOR, '')))
     .filter((s) => s !== '');
   for (const sentence of sentences) {
-    const parts = sentence.split(/[，,]+/u).map(trimPunctuation).filter((s) => s !== '');
+    // 、 lists matters as well as things ("房屋漏雨、孩子辍学"); only evidence splits it (router).
+    const parts = sentence.split(/[，,、]+/u).map(trimPunctuation).filter((s) => s !== '');
     parts.forEach((part, i) => pieces.push({ text: part, boundary: pieces.length === 0 ? 'first' : i === 0 ? 'sentence' : 'clause' }));
   }
   return pieces;

@@ -21,7 +21,9 @@ const router = createRouter(loadOrgConfig(path.join(root, 'config/org.example.ya
 const EPOCHS = Number(process.env.TRAIN_EPOCHS ?? 250);
 const LEARNING_RATE = 0.05;
 const L2 = Number(process.env.TRAIN_L2 ?? 3e-5);
-const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 1);
+const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 2);
+/** Each report also seen without the lexicon's evidence (`TRAIN_AUGMENT=0` to leave that out). */
+const AUGMENT = process.env.TRAIN_AUGMENT !== '0';
 const PRECISION = 0.98;
 const KEEP_WEIGHT = 0.01;
 /** The range, in hundredths, in which the floor for offering a route without a lexicon word is looked for. */
@@ -134,11 +136,16 @@ function vocabulary(indices: number[]): Map<string, number> {
   return vocab;
 }
 
-function encode(indices: number[], vocab: Map<string, number>): Encoded[] {
-  return indices.map((i) => ({
+function encode(indices: number[], vocab: Map<string, number>, augment = false): Encoded[] {
+  const one = (i: number, keep: (f: string) => boolean): Encoded => ({
     y: items.indexOf(docs[i]!.item),
-    x: [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]),
-  }));
+    x: [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f) && keep(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]),
+  });
+  const all = indices.map((i) => one(i, () => true));
+  if (!augment || !AUGMENT) return all;
+  // Each report once more without the lexicon's evidence: the wording alone must carry it too.
+  const wordsOnly = indices.filter((i) => docs[i]!.report).map((i) => one(i, (f) => /^[btu]/.test(f)));
+  return [...all, ...wordsOnly];
 }
 
 // Cross-validation: each report scored by a model trained without it.
@@ -150,7 +157,7 @@ for (let k = 0; k < folds; k++) {
   const test = reports.filter((_, j) => j % folds === k);
   const trainIdx = docs.map((_, i) => i).filter((i) => !test.includes(i));
   const vocab = vocabulary(trainIdx);
-  const model = train(encode(trainIdx, vocab), items.length, vocab.size);
+  const model = train(encode(trainIdx, vocab, true), items.length, vocab.size);
   for (const i of test) {
     const x = [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]);
     const { item, confidence } = decide(predict(model, x, items.length), items);
@@ -196,7 +203,7 @@ if (process.env.TRAIN_DRY) process.exit(0);
 // The shipped model: every training document.
 const all = docs.map((_, i) => i);
 const vocab = vocabulary(all);
-const model = train(encode(all, vocab), items.length, vocab.size);
+const model = train(encode(all, vocab, true), items.length, vocab.size);
 const lines: string[] = [];
 for (const [feature, f] of vocab) {
   const pairs: string[] = [];

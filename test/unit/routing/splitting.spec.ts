@@ -48,6 +48,19 @@ describe('a report that lists several problems becomes one part per problem', ()
     expect(parts('河东村扶贫大棚一直闲置，同时村里扶贫资金账上还剩十几万一年多没动').map((p) => p[1])).to.deep.equal(['3.7', '4.3.1']);
   });
 
+  it('splits a bracketed list that follows a word, and matters listed with 、', () => {
+    const expected = [
+      ['东岭村王某某家：房屋漏雨', '8.1', '镇建办'],
+      ['东岭村王某某家：孩子辍学', '5.3', '扶贫办'],
+    ];
+    expect(parts('东岭村王某某家（1）房屋漏雨（2）孩子辍学')).to.deep.equal(expected);
+    expect(parts('东岭村王某某家1）房屋漏雨2）孩子辍学')).to.deep.equal(expected);
+    expect(parts('东岭村王某某家房屋漏雨、孩子辍学、医保没交').map((p) => p[1])).to.deep.equal(['8.1', '5.3', '7.1']);
+    // Things listed with 、 are not matters.
+    expect(parts('王某某家米、面、油都不缺，就是房子漏雨')).to.have.length(1);
+    expect(parts('北王村李某某家（三口人）医保没交')).to.have.length(1);
+  });
+
   it('splits at a bare 还有 after a comma or a space, and drops the connector from the part', () => {
     expect(parts('姚村吴某某家老人去世了系统里没删 还有他家屋顶漏雨')).to.deep.equal([
       ['姚村吴某某家老人去世了系统里没删', '1.2', '第一管区'],
