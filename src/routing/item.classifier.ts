@@ -8,8 +8,11 @@
  */
 import { codePointsInto } from './text.util';
 
+/** The model's class for a message that names no problem ("贫困户王某某家有问题", "收到"). */
+export const NO_PROBLEM = '无';
+
 export interface ItemModel {
-  /** Item codes, the model's classes, in output order. */
+  /** Item codes and `NO_PROBLEM`, the model's classes, in output order. */
   items: string[];
   bias: number[];
   /** One line per feature: `feature<TAB>class:weight,class:weight…` (weights near 0 left out). */

@@ -1,7 +1,7 @@
 import { DISTRICT, findItem, getTask, isDistrictTask, isTaskNo, taskDepartments, type TaskNo } from '../../config/division-table';
 import type { OrgConfig } from '../../config/org';
 import { choiceFromCode, parseExplicit, type ExplicitChoice } from './explicit.parser';
-import { createItemClassifier, featuresOf } from './item.classifier';
+import { createItemClassifier, featuresOf, NO_PROBLEM } from './item.classifier';
 import { ITEM_MODEL } from './item-model.data';
 import { createLearnedMatcher } from './learned.matcher';
 import { scoreLexicon, type LexiconHit } from './lexicon.scorer';
@@ -240,10 +240,16 @@ const VERDICT_CLAUSE =
   /[^，。；,;！!？?]*?(?:(?<![不没未](?:太|大|怎么|是很|很)?)(?:正常|达标|合格|挺好的?|都好|还好|好好的|方便)|没(?:有|啥|什么)?(?:问题|事|毛病)|已解决|解决了|已整改|修好了|已修好|也?修了|(?<![没未不漏忘欠])(?:交|缴|办|批)了|也?交上了|也?办上了|(?<![没未不])通了|不缺)(?=[，。；,;！!？?]|$)/gu;
 
 const classifier = createItemClassifier(ITEM_MODEL);
-/** Each model class's task, and its unit: the task with the departments its sub-area goes to. */
-const MODEL_TASKS: TaskNo[] = classifier.items.map((code) => taskOf(code));
+/**
+ * Each model class's task (0 for `NO_PROBLEM`), and its unit: the task with the departments its
+ * sub-area goes to. What the model gives `NO_PROBLEM` belongs to no unit, so a message that names
+ * no problem has no unit it is sure of, and the bot asks what the matter is.
+ */
+const MODEL_TASKS: Array<TaskNo | 0> = classifier.items.map((code) => (code === NO_PROBLEM ? 0 : taskOf(code)));
+const IS_ITEM: boolean[] = classifier.items.map((code) => code !== NO_PROBLEM);
+const NO_PROBLEM_AT = classifier.items.indexOf(NO_PROBLEM);
 const MODEL_UNITS = (() => {
-  const keys = classifier.items.map((code) => `${taskOf(code)}|${findItem(code)?.subArea.departments.join('、') ?? ''}`);
+  const keys = classifier.items.map((code) => (code === NO_PROBLEM ? NO_PROBLEM : `${taskOf(code)}|${findItem(code)?.subArea.departments.join('、') ?? ''}`));
   const distinct = [...new Set(keys)];
   return { of: keys.map((k) => distinct.indexOf(k)), count: distinct.length };
 })();
@@ -392,7 +398,10 @@ export function createRouter(org: OrgConfig): Router {
     const probabilities = classifier.read(key, evidence);
     const decision = decide(probabilities);
     const lexiconTop = rankedTasks(evidence)[0]?.[1] ?? 0;
-    if (!decision || (lexiconTop < MIN_EVIDENCE && decision.confidence < classifier.offerWithoutWords)) {
+    // Policy words in a message the model reads as naming no problem ("两不愁三保障都看了，情况都好")
+    // do not make it a report.
+    const saysNothing = decision !== null && decision.noProblem > decision.confidence;
+    if (!decision || saysNothing || (lexiconTop < MIN_EVIDENCE && decision.confidence < classifier.offerWithoutWords)) {
       const said = normalised === '' ? '内容为空' : '未识别出具体问题';
       return finish(
         null,
@@ -436,14 +445,17 @@ export function createRouter(org: OrgConfig): Router {
     let task: TaskNo | null = null;
     for (let t = 1; t <= 8; t++) if (isTaskNo(t) && (task === null || taskP[t]! > taskP[task]!)) task = t;
     if (task === null || classifier.items.length === 0) return null;
-    const order = classifier.items.map((_, i) => i).sort((a, b) => p[b]! - p[a]! || a - b);
+    const order = classifier.items
+      .map((_, i) => i)
+      .filter((i) => IS_ITEM[i])
+      .sort((a, b) => p[b]! - p[a]! || a - b);
     const chosen = order.find((i) => MODEL_TASKS[i] === task)!;
     const unit = MODEL_UNITS.of[chosen]!;
     const rivalAt = order.find((i) => MODEL_UNITS.of[i] !== unit);
     const rival = rivalAt === undefined ? null : { item: classifier.items[rivalAt]!, p: unitP[MODEL_UNITS.of[rivalAt]!]! };
     // The choices offered: each likely task by its likeliest item, and within the chosen task its
     // likely problems that go to other departments (5.2 beside 5.3), best first.
-    const candidate = (i: number): RouteCandidate => ({ task: MODEL_TASKS[i]!, item: classifier.items[i]!, score: round2(p[i]!) });
+    const candidate = (i: number): RouteCandidate => ({ task: MODEL_TASKS[i] as TaskNo, item: classifier.items[i]!, score: round2(p[i]!) });
     const offered = order.filter(
       (i) =>
         i === chosen ||
@@ -451,7 +463,8 @@ export function createRouter(org: OrgConfig): Router {
         (MODEL_TASKS[i] === task && MODEL_UNITS.of[i] !== unit && p[i]! >= LIKELY),
     );
     const alternatives = uniqueByItem([chosen, ...offered].map(candidate));
-    return { task, item: classifier.items[chosen]!, confidence: unitP[unit]!, rival, alternatives };
+    const noProblem = NO_PROBLEM_AT < 0 ? 0 : p[NO_PROBLEM_AT]!;
+    return { task, item: classifier.items[chosen]!, confidence: unitP[unit]!, noProblem, rival, alternatives };
   }
 
   /**

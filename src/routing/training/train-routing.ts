@@ -1,7 +1,8 @@
 // `npm run train:routing`: trains the item model the router ships with (src/routing/item-model.data.ts)
 // from the training reports only: test/fixtures/corpus/train.tsv, the fixtures' reports already used
-// to build the lexicon, and the division table's own wording of each key problem. The held-out
-// reports (test/fixtures/corpus/held-out.tsv, HELD_OUT_REPORTS) are never read here.
+// to build the lexicon, messages that name no problem (no-problem.train.txt: "贫困户王某某家有问题",
+// "收到") and the division table's own wording of each key problem. The held-out reports and
+// messages (held-out.tsv, no-problem.held-out.txt, HELD_OUT_REPORTS) are never read here.
 //
 // Five-fold cross-validation on the training reports picks the confidence below which a route is
 // confirmed first, and prints what the model does on reports it was not trained on.
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allItems, isTaskNo, type TaskNo } from '../../../config/division-table';
 import { loadOrgConfig } from '../../../config/org';
-import { softmax, type ItemModel } from '../item.classifier';
+import { NO_PROBLEM, softmax, type ItemModel } from '../item.classifier';
 import { createRouter } from '../router';
 import { FIRST_HELD_OUT_REPORTS, ROUTING_REPORTS, SECOND_HELD_OUT_REPORTS } from '../../../test/fixtures/reports';
 
@@ -33,25 +34,31 @@ const OFFER_CEILING = 80;
 interface Doc {
   item: string;
   text: string;
-  /** Reports are scored in the cross-validation; the table's wording only teaches. */
-  report: boolean;
+  /**
+   * Reports and messages that name no problem are scored in the cross-validation; the table's
+   * wording only teaches.
+   */
+  kind: 'report' | 'no problem' | 'policy';
 }
 
-function corpus(): Doc[] {
-  const tsv = readFileSync(path.join(root, 'test/fixtures/corpus/train.tsv'), 'utf8')
+const corpusLines = (file: string): string[] =>
+  readFileSync(path.join(root, 'test/fixtures/corpus', file), 'utf8')
     .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l): Doc => {
-      const [item, text] = l.split('\t');
-      return { item: item!, text: text!, report: true };
-    });
-  const fixtures = [...ROUTING_REPORTS, ...FIRST_HELD_OUT_REPORTS, ...SECOND_HELD_OUT_REPORTS].map((c): Doc => ({ item: c.item, text: c.text, report: true }));
+    .filter((l) => l.trim() !== '');
+
+function corpus(): Doc[] {
+  const tsv = corpusLines('train.tsv').map((l): Doc => {
+    const [item, text] = l.split('\t');
+    return { item: item!, text: text!, kind: 'report' };
+  });
+  const fixtures = [...ROUTING_REPORTS, ...FIRST_HELD_OUT_REPORTS, ...SECOND_HELD_OUT_REPORTS].map((c): Doc => ({ item: c.item, text: c.text, kind: 'report' }));
+  const noProblem = corpusLines('no-problem.train.txt').map((text): Doc => ({ item: NO_PROBLEM, text, kind: 'no problem' }));
   // The table's wording of each problem, whole and clause by clause.
   const policy = allItems().flatMap((ref) => {
     const clauses = ref.problem.text.split(/[，。；、,;]/).filter((c) => c.length >= 4);
-    return [ref.problem.text, ...clauses].map((text): Doc => ({ item: ref.problem.code, text, report: false }));
+    return [ref.problem.text, ...clauses].map((text): Doc => ({ item: ref.problem.code, text, kind: 'policy' }));
   });
-  return [...tsv, ...fixtures, ...policy];
+  return [...tsv, ...fixtures, ...noProblem, ...policy];
 }
 
 const taskOf = (code: string): TaskNo => {
@@ -59,7 +66,8 @@ const taskOf = (code: string): TaskNo => {
   if (!isTaskNo(no)) throw new Error(`not an item: ${code}`);
   return no;
 };
-const unitOf = (code: string): string => `${taskOf(code)}|${router.departmentsFor(taskOf(code), code, null).join('、')}`;
+const unitOf = (code: string): string =>
+  code === NO_PROBLEM ? NO_PROBLEM : `${taskOf(code)}|${router.departmentsFor(taskOf(code), code, null).join('、')}`;
 
 interface Encoded {
   y: number;
@@ -110,14 +118,19 @@ function predict(model: { w: Float64Array; b: Float64Array }, x: Array<[number, 
   return softmax(z);
 }
 
-/** The route as the router decides it: likeliest task, its likeliest item, the unit's probability. */
+/**
+ * The route as the router decides it: likeliest task, its likeliest item, the unit's probability
+ * (what the model gives NO_PROBLEM counts for no unit).
+ */
 function decide(p: Float64Array, items: string[]): { item: string; confidence: number } {
   const taskP = new Map<TaskNo, number>();
-  items.forEach((code, i) => taskP.set(taskOf(code), (taskP.get(taskOf(code)) ?? 0) + p[i]!));
+  items.forEach((code, i) => {
+    if (code !== NO_PROBLEM) taskP.set(taskOf(code), (taskP.get(taskOf(code)) ?? 0) + p[i]!);
+  });
   const task = [...taskP.entries()].sort((a, b) => b[1] - a[1])[0]![0];
   let best = -1;
   items.forEach((code, i) => {
-    if (taskOf(code) === task && (best < 0 || p[i]! > p[best]!)) best = i;
+    if (code !== NO_PROBLEM && taskOf(code) === task && (best < 0 || p[i]! > p[best]!)) best = i;
   });
   const item = items[best]!;
   const confidence = items.reduce((sum, code, i) => (unitOf(code) === unitOf(item) ? sum + p[i]! : sum), 0);
@@ -125,7 +138,7 @@ function decide(p: Float64Array, items: string[]): { item: string; confidence: n
 }
 
 const docs = corpus();
-const items = allItems().map((r) => r.problem.code);
+const items = [...allItems().map((r) => r.problem.code), NO_PROBLEM];
 const featureSets = docs.map((d) => router.features(d.text));
 
 function vocabulary(indices: number[]): Map<string, number> {
@@ -144,14 +157,16 @@ function encode(indices: number[], vocab: Map<string, number>, augment = false):
   const all = indices.map((i) => one(i, () => true));
   if (!augment || !AUGMENT) return all;
   // Each report once more without the lexicon's evidence: the wording alone must carry it too.
-  const wordsOnly = indices.filter((i) => docs[i]!.report).map((i) => one(i, (f) => /^[btu]/.test(f)));
+  const wordsOnly = indices.filter((i) => docs[i]!.kind === 'report').map((i) => one(i, (f) => /^[btu]/.test(f)));
   return [...all, ...wordsOnly];
 }
 
-// Cross-validation: each report scored by a model trained without it.
-const reports = docs.map((d, i) => (d.report ? i : -1)).filter((i) => i >= 0);
+// Cross-validation: each report and message scored by a model trained without it.
+const reports = docs.map((d, i) => (d.kind !== 'policy' ? i : -1)).filter((i) => i >= 0);
 const folds = 5;
 const scored: Array<{ ok: boolean; itemOk: boolean; confidence: number; wordless: boolean }> = [];
+/** The confidence the model gave the unit it would route a message that names no problem to. */
+const noProblemConfidence: number[] = [];
 const misses: string[] = [];
 for (let k = 0; k < folds; k++) {
   const test = reports.filter((_, j) => j % folds === k);
@@ -161,6 +176,10 @@ for (let k = 0; k < folds; k++) {
   for (const i of test) {
     const x = [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]);
     const { item, confidence } = decide(predict(model, x, items.length), items);
+    if (docs[i]!.kind === 'no problem') {
+      noProblemConfidence.push(confidence);
+      continue;
+    }
     const words = Math.max(0, ...[...featureSets[i]!].filter(([f]) => f.startsWith('k')).map(([, v]) => v));
     scored.push({ ok: unitOf(item) === unitOf(docs[i]!.item), itemOk: item === docs[i]!.item, confidence, wordless: words < Math.log1p(1) });
     if (unitOf(item) !== unitOf(docs[i]!.item)) misses.push(`${docs[i]!.item} → ${item} ${confidence.toFixed(2)}  ${docs[i]!.text}`);
@@ -182,7 +201,8 @@ console.log(`cross-validated on ${scored.length} training reports: unit ${pct(sc
 console.log(`confirm below ${confirmBelow}: ${pct(confident.length, scored.length)} routed without asking, right ${pct(confident.filter((s) => s.ok).length, confident.length)}`);
 
 // Reports with no lexicon word: the lowest floor above which the model's guesses, offered and
-// confirmed first, were right at least PRECISION of the time.
+// confirmed first, were right at least PRECISION of the time, and no more than 1 - PRECISION of
+// the messages that name no problem would be offered a route.
 const wordless = scored.filter((s) => s.wordless);
 // At worst only the guesses sure enough to route without asking (the router's GUESS_WITHOUT_WORDS).
 let offerWithoutWords = OFFER_CEILING / 100;
@@ -191,8 +211,12 @@ for (let cents = OFFER_CEILING; cents >= OFFER_FLOOR; cents -= 5) {
   const floor = cents / 100;
   const above = wordless.filter((s) => s.confidence >= floor);
   const rightAbove = above.filter((s) => s.ok).length;
-  console.log(`  no lexicon word, model at least ${floor}: ${pct(above.length, wordless.length)}, right ${pct(rightAbove, above.length)}`);
-  precise &&= above.length > 0 && rightAbove / above.length >= PRECISION;
+  const offeredNoProblem = noProblemConfidence.filter((c) => c >= floor).length;
+  console.log(
+    `  no lexicon word, model at least ${floor}: ${pct(above.length, wordless.length)}, right ${pct(rightAbove, above.length)}; ` +
+      `naming no problem ${pct(offeredNoProblem, noProblemConfidence.length)}`,
+  );
+  precise &&= above.length > 0 && rightAbove / above.length >= PRECISION && offeredNoProblem / noProblemConfidence.length <= 1 - PRECISION;
   if (precise) offerWithoutWords = floor;
 }
 console.log(`offer without a lexicon word from ${offerWithoutWords}`);

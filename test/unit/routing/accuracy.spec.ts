@@ -110,6 +110,19 @@ describe('routing accuracy on reports as cadres write them', () => {
     expect(s.confidentRight / s.confident).to.be.at.least(0.97);
   });
 
+  it('asks what the matter is, instead of routing, for held-out messages that name no problem', () => {
+    const messages = readFileSync(path.resolve(import.meta.dirname, '../../fixtures/corpus/no-problem.held-out.txt'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
+    const routed = messages.map((text) => ({ text, r: router.route({ text }) })).filter(({ r }) => r.task !== null);
+    console.log(`      messages naming no problem (held-out): ${pct(messages.length - routed.length, messages.length)} asked what the matter is`);
+    for (const { text, r } of routed) console.log(`        routed: ${text} → ${r.item} ${r.confidence}${r.needsConfirmation ? ' 询问' : ''}`);
+    expect(messages.length).to.be.at.least(40);
+    // A route offered for such a message is always confirmed first.
+    expect(routed.filter(({ r }) => !r.needsConfirmation).map(({ text }) => text)).to.deep.equal([]);
+    expect(routed.length / messages.length).to.be.at.most(0.1);
+  });
+
   it('routes the reports it was trained on (the corpus’ training part and the older fixtures) at least 95%', () => {
     const s = measure([...TRAIN, ...ROUTING_REPORTS, ...FIRST_HELD_OUT_REPORTS, ...SECOND_HELD_OUT_REPORTS]);
     report(' (training reports)', s);
