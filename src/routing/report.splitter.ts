@@ -63,13 +63,13 @@ function listPoints(text: string): { preamble: string; points: string[] } | null
 const trimPunctuation = (s: string): string => s.replace(/^[\s。；;，,：:、！!？?]+|[\s。；;，,：:、！!？?]+$/gu, '');
 
 /**
- * Sentence ends, and connectors that start another matter: 另外, 此外, 同时… whatever stands before
- * them; a bare 还有 or 并且 only after a comma or a space ("系统里没删 还有他家屋顶漏雨"), as inside a
+ * Sentence ends, and connectors that start another matter: 另外 (not "另外两个", the other two),
+ * 此外, 同时… whatever stands before them; a bare 还有 or 并且 only after a comma or a space ("系统里没删 还有他家屋顶漏雨"), as inside a
  * clause it is "still" ("系统里还有他").
  */
-const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外|此外|还有就是|还有个|还有一|再就是|再有就是|同时还|同时))|[，,\s]+(?=(?:还有|并且|而且|再一个)\p{Script=Han})/u;
+const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有个|还有一|再就是|再有就是|同时还|同时))|[，,\s]+(?=(?:还有|并且|而且|再一个)\p{Script=Han})/u;
 /** The connector a piece starts with says nothing of its problem, and reads oddly on its own. */
-const LEADING_CONNECTOR = /^(?:另外|此外|还有就是|再有就是|再就是|再一个|同时还|同时|还有|并且|而且)[，,：:\s]*/u;
+const LEADING_CONNECTOR = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|再有就是|再就是|再一个|同时还|同时|还有|并且|而且)[，,：:\s]*/u;
 
 function clauses(text: string): Piece[] {
   const pieces: Piece[] = [];

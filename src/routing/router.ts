@@ -106,8 +106,8 @@ const LIKELY = 0.1;
  * clauses usually add detail ("儿子开厂子，还吃着低保" is one 低保 problem).
  */
 const SPLIT_EVIDENCE: Record<Piece['boundary'], number> = { first: 0, list: 0, sentence: 3, clause: 4 };
-/** Words that say something is wrong or missing, rather than describe a household. */
-const FAULT = /没|未|不|无|难|漏|坏|塌|裂|危|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
+/** Words that say something is wrong or missing, rather than describe a household (危改户 does not). */
+const FAULT = /没|未|不|无|难|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
 const MAX_KEYWORD_REASONS = 6;
 
 const TASK_LABELS: Record<TaskNo, string> = {
@@ -478,20 +478,23 @@ export function createRouter(org: OrgConfig): Router {
       .reduce((sum, h) => sum + h.weight, 0);
   }
 
+  const sameUnit = (a: RouteResult, b: RouteResult): boolean => a.task === b.task && a.departments.join('、') === b.departments.join('、');
+
   /**
-   * A piece that routes firmly to another unit than the part before it, and than each piece in
-   * that part, starts a new problem. After a comma the piece must also say something is wrong
-   * (没…, 未…, 危房): "已有稳定务工收入，仍在享受低保" describes a household, then names one problem.
+   * A piece that routes firmly (a problem plainly named, the model sure of its unit) to another
+   * unit than the part before it, and than each piece in that part, starts a new problem. After a
+   * comma both must also say something is wrong (没…, 未…, 危房): "已有稳定务工收入，仍在享受低保"
+   * describes a household, then names one problem.
    */
   function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
     if (piece.boundary === 'list') return true;
     const firm = (words: string, r: RouteResult) =>
       r.task !== null &&
       r.source === 'lexicon' &&
+      r.confidence >= classifier.confirmBelow &&
       problemWeight(words, r) >= SPLIT_EVIDENCE[piece.boundary] &&
       (piece.boundary !== 'clause' || FAULT.test(words));
-    const unit = (r: RouteResult) => `${r.task}:${r.departments.join('、')}`;
-    return firm(piece.text, alone) && before.some((b) => firm(b.text, b.route)) && before.every((b) => unit(b.route) !== unit(alone));
+    return firm(piece.text, alone) && before.some((b) => firm(b.text, b.route)) && before.every((b) => !sameUnit(b.route, alone));
   }
 
   function routeReport(input: RouteInput, learned: LearnedCorrection[] = []): RoutedPart[] {
@@ -501,6 +504,7 @@ export function createRouter(org: OrgConfig): Router {
     if (input.task != null || input.item) return single();
     const { preamble, pieces } = piecesOf(text);
     if (pieces.length < 2) return single();
+    const listed = pieces.some((p) => p.boundary === 'list');
 
     // Consecutive pieces grouped into problems, judged on the lexicon alone (corrections are
     // about whole reports, and a part is routed with them below). Pieces are read in the
@@ -524,13 +528,29 @@ export function createRouter(org: OrgConfig): Router {
 
     // Each part names its village and household, as whoever reads it sees that part alone.
     const household = householdOf(preamble) ?? householdOf(groups[0]!.map((p) => p.text).join('，'));
-    return groups.map((group) => {
+    const partOf = (group: Array<{ text: string }>): RoutedPart => {
       const words = group.map((p) => p.text).join('，');
       const named = place && !villages.find(words) ? place.village : '';
       const person = household && !namesHousehold(words) ? household : '';
       const partText = named || person ? `${named}${person}：${words}` : words;
       return { text: partText, route: route({ text: partText, village: input.village ?? null }, learned) };
-    });
+    };
+    // Routed with the village and household, two neighbouring parts may turn out to be one
+    // matter: they go back together (and a report left in one part is routed whole).
+    const parts: RoutedPart[] = [];
+    const merged: Array<Array<{ text: string }>> = [];
+    for (const group of groups) {
+      const part = partOf(group);
+      const last = parts.at(-1);
+      if (last && !listed && sameUnit(last.route, part.route)) {
+        merged.at(-1)!.push(...group);
+        parts[parts.length - 1] = partOf(merged.at(-1)!);
+      } else {
+        parts.push(part);
+        merged.push([...group]);
+      }
+    }
+    return parts.length < 2 ? single() : parts;
   }
 
   function features(text: string): Map<string, number> {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadOrgConfig } from '../../../config/org';
 import { createRouter } from '../../../src/routing/router';
@@ -88,6 +89,24 @@ describe('a report that lists several problems becomes one part per problem', ()
       '东岭村王某某家脱贫后收入不稳定，老两口都有慢性病，“两不愁三保障”有短板',
     ];
     for (const text of detail) expect(parts(text), text).to.have.length(1);
+  });
+
+  it('leaves the corpus’ reports, each about one problem, whole but for a few in a thousand', () => {
+    const reports = ['train.tsv', 'held-out.tsv'].flatMap((file) =>
+      readFileSync(path.resolve(import.meta.dirname, '../../fixtures/corpus', file), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('\t'))
+        .map((l) => l.split('\t')[1]!),
+    );
+    const split = reports.filter((text) => router.routeReport({ text }).length > 1);
+    console.log(`      single-problem corpus reports split in parts: ${split.length}/${reports.length}`);
+    for (const text of split) console.log(`        split: ${text}`);
+    expect(split.length / reports.length).to.be.below(0.003);
+    // "另外两个" is the other two, not "moreover"; a 危改户 is a household, not a fault.
+    expect(parts('孔家峪 一户三口全是残疾人 只有一个吃低保 另外两个没纳入')).to.have.length(1);
+    expect(parts('南庄村危房改造户新房盖好了，可水管子没接进来，还得去老院里提水')).to.have.length(1);
+    // Pieces that read apart as two matters but, with the household, as one go back together.
+    expect(parts('北王村阮某某家去年算的稳定脱贫，俺今年按两不愁三保障一项项对了，住的、吃水都不差，就是衣裳被褥都是捡别人的，收入也就够个油盐钱')).to.have.length(1);
   });
 
   it('leaves every single-problem report of the fixtures whole, routed exactly as route() routes it', () => {
