@@ -107,7 +107,16 @@ const LIKELY = 0.1;
  */
 const SPLIT_EVIDENCE: Record<Piece['boundary'], number> = { first: 0, list: 0, sentence: 3, clause: 4 };
 /** Words that say something is wrong or missing, rather than describe a household (危改户 does not). */
-const FAULT = /没|未|不|无|难|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
+const FAULT = /没|未|不|无|难|只|才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
+/**
+ * A piece that opens with a contrast (就是, 可, 但, 问题是) names the problem after what was fine:
+ * "孩子上学补助有，医保交着；就是房子漏雨" is one problem.
+ */
+const CONTRAST = /^(?:就是|可是?|但是?|不过|只是|问题是|问题出在|毛病出在|毛病是|然而|偏偏)/u;
+/** Clauses that say a matter is in order: 补助都有, 医保交着, 房子结实, 吃水方便. */
+const IN_ORDER = /(?:有|交了|交着|领着|拿着|办着|报着|享受着|结实|牢固|安全|方便|干净|正常|挺好|不错|按时|按月)(?:的|了|呢)?(?=[，,；;。、\s]|$)/u;
+/** Those words where they say all is well: 不漏, 不愁, 没毛病, 无异常. */
+const FAULT_DENIED = /[不没无](?:漏|缺|愁|差|错|耽误|断|欠|拖)|没(?:有|啥|什么)?(?:毛病|问题|事)|无(?:问题|异常)/gu;
 const MAX_KEYWORD_REASONS = 6;
 
 const TASK_LABELS: Record<TaskNo, string> = {
@@ -237,7 +246,7 @@ function uniqueByItem(list: RouteCandidate[]): RouteCandidate[] {
 
 /** A clause ending in a verdict that all is well ("不正常", "不太方便", "漏交了" are problems, not verdicts). */
 const VERDICT_CLAUSE =
-  /[^，。；,;！!？?]*?(?:(?<![不没未](?:太|大|怎么|是很|很)?)(?:正常|达标|合格|挺好的?|都好|还好|好好的|方便)|没(?:有|啥|什么)?(?:问题|事|毛病)|已解决|解决了|已整改|修好了|已修好|也?修了|(?<![没未不漏忘欠])(?:交|缴|办|批)了|也?交上了|也?办上了|(?<![没未不])通了|不缺)(?=[，。；,;！!？?]|$)/gu;
+  /[^，。；,;！!？?]*?(?:(?<![不没未](?:太|大|怎么|是很|很)?)(?:正常|达标|合格|挺好的?|都好|还好|好好的|方便)|没(?:有|啥|什么)?(?:问题|事|毛病)|已解决|解决了|已整改|修好了|已修好|也?修了|(?<![没未不漏忘欠断停])(?:交|缴|办|批)了|也?交上了|也?办上了|(?<![没未不])通了|不缺)(?=[，。；,;！!？?]|$)/gu;
 
 const classifier = createItemClassifier(ITEM_MODEL);
 /**
@@ -478,23 +487,40 @@ export function createRouter(org: OrgConfig): Router {
       .reduce((sum, h) => sum + h.weight, 0);
   }
 
+  /** Whether words say something is wrong, once the clauses and phrases saying all is well are out. */
+  const saysWrong = (words: string): boolean => {
+    const normalised = readingOf(words);
+    return FAULT.test(keyOf(normalised, [...normalised.matchAll(VERDICT_CLAUSE)].map((m) => ({ start: m.index, end: m.index + m[0].length }))).replace(FAULT_DENIED, ''));
+  };
+
+  /** Words that only tell what is in order, as the context before the problem ("补助有，医保交着"). */
+  const onlyInOrder = (words: string): boolean =>
+    !saysWrong(words) && (IN_ORDER.test(words) || words.search(VERDICT_CLAUSE) >= 0 || words.search(FAULT_DENIED) >= 0);
+
   const sameUnit = (a: RouteResult, b: RouteResult): boolean => a.task === b.task && a.departments.join('、') === b.departments.join('、');
 
   /**
    * A piece that routes firmly (a problem plainly named, the model sure of its unit) to another
    * unit than the part before it, and than each piece in that part, starts a new problem. After a
-   * comma both must also say something is wrong (没…, 未…, 危房): "已有稳定务工收入，仍在享受低保"
-   * describes a household, then names one problem.
+   * comma both must also say something is wrong (没…, 未…, 危房), not only that all is well:
+   * "已有稳定务工收入，仍在享受低保" describes a household, then names one problem.
    */
   function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
     if (piece.boundary === 'list') return true;
+    if (CONTRAST.test(piece.text)) return false;
     const firm = (words: string, r: RouteResult) =>
       r.task !== null &&
       r.source === 'lexicon' &&
       r.confidence >= classifier.confirmBelow &&
       problemWeight(words, r) >= SPLIT_EVIDENCE[piece.boundary] &&
-      (piece.boundary !== 'clause' || FAULT.test(words));
-    return firm(piece.text, alone) && before.some((b) => firm(b.text, b.route)) && before.every((b) => !sameUnit(b.route, alone));
+      (piece.boundary !== 'clause' || saysWrong(words));
+    const [whole] = before;
+    return (
+      firm(piece.text, alone) &&
+      !(whole && onlyInOrder(whole.text)) &&
+      before.some((b) => firm(b.text, b.route)) &&
+      before.every((b) => !sameUnit(b.route, alone))
+    );
   }
 
   function routeReport(input: RouteInput, learned: LearnedCorrection[] = []): RoutedPart[] {

@@ -91,6 +91,15 @@ describe('a report that lists several problems becomes one part per problem', ()
     for (const text of detail) expect(parts(text), text).to.have.length(1);
   });
 
+  it('keeps what is in order, told before the problem, with the problem', () => {
+    expect(parts('河东村低保户周某某家，低保按月领着，吃水方便，孩子上学也有补助；可他家西屋房梁裂了，下雨就漏')).to.deep.equal([
+      ['河东村低保户周某某家，低保按月领着，吃水方便，孩子上学也有补助；可他家西屋房梁裂了，下雨就漏', '8.1', '镇建办'],
+    ]);
+    expect(parts('西岭村吴某某家孩子上学补助都有，房子也结实；家里吃的井水发浑，烧开一层白碱').map((p) => p[1])).to.deep.equal(['5.2']);
+    // 断缴了 is not 交了: two problems.
+    expect(parts('柳沟村周某某户医保断缴了，住院自费，房子漏雨没人管').map((p) => p[1])).to.deep.equal(['7.1', '8.1']);
+  });
+
   it('leaves the corpus’ reports, each about one problem, whole but for a few in a thousand', () => {
     const reports = ['train.tsv', 'held-out.tsv'].flatMap((file) =>
       readFileSync(path.resolve(import.meta.dirname, '../../fixtures/corpus', file), 'utf8')
