@@ -5,7 +5,8 @@
 // messages (held-out.tsv, no-problem.held-out.txt, HELD_OUT_REPORTS) are never read here.
 //
 // Five-fold cross-validation on the training reports picks the confidence below which a route is
-// confirmed first, and prints what the model does on reports it was not trained on.
+// confirmed first and the floor from which a report without a lexicon word is offered a route, and
+// prints what the model does on reports it was not trained on.
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,13 +150,13 @@ function vocabulary(indices: number[]): Map<string, number> {
   return vocab;
 }
 
-function encode(indices: number[], vocab: Map<string, number>, augment = false): Encoded[] {
+function encode(indices: number[], vocab: Map<string, number>): Encoded[] {
   const one = (i: number, keep: (f: string) => boolean): Encoded => ({
     y: items.indexOf(docs[i]!.item),
     x: [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f) && keep(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]),
   });
   const all = indices.map((i) => one(i, () => true));
-  if (!augment || !AUGMENT) return all;
+  if (!AUGMENT) return all;
   // Each report once more without the lexicon's evidence: the wording alone must carry it too.
   const wordsOnly = indices.filter((i) => docs[i]!.kind === 'report').map((i) => one(i, (f) => /^[btu]/.test(f)));
   return [...all, ...wordsOnly];
@@ -172,7 +173,7 @@ for (let k = 0; k < folds; k++) {
   const test = reports.filter((_, j) => j % folds === k);
   const trainIdx = docs.map((_, i) => i).filter((i) => !test.includes(i));
   const vocab = vocabulary(trainIdx);
-  const model = train(encode(trainIdx, vocab, true), items.length, vocab.size);
+  const model = train(encode(trainIdx, vocab), items.length, vocab.size);
   for (const i of test) {
     const x = [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]);
     const { item, confidence } = decide(predict(model, x, items.length), items);
@@ -227,7 +228,7 @@ if (process.env.TRAIN_DRY) process.exit(0);
 // The shipped model: every training document.
 const all = docs.map((_, i) => i);
 const vocab = vocabulary(all);
-const model = train(encode(all, vocab, true), items.length, vocab.size);
+const model = train(encode(all, vocab), items.length, vocab.size);
 const lines: string[] = [];
 for (const [feature, f] of vocab) {
   const pairs: string[] = [];
