@@ -19,19 +19,21 @@ const OPEN: FindingStatus[] = ['triage', 'dispatched', 'accepted', 'rectified'];
 
 const blank = (v: unknown): unknown => (v === '' ? undefined : v);
 /** A day as people type it (see readDay), kept as 'YYYY-MM-DD': the page's own date fields need no script. */
-export const dayField = z.string().transform((v, ctx) => {
+const dayField = z.string().transform((v, ctx) => {
   const day = readDay(v);
   if (day === undefined) ctx.addIssue({ code: 'custom', message: '日期应为“年-月-日”，如 2026-03-01' });
   return day ?? v;
 });
+/** A day field that may be left empty. */
+export const optionalDay = z.preprocess(blank, dayField.optional());
 
 const filterSchema = z.object({
   status: z.preprocess(blank, z.enum(STATUS_FILTERS, { error: '状态无效' }).optional()),
   department: z.preprocess(blank, z.string().trim().min(1).max(50).optional()),
   task: z.preprocess(blank, z.coerce.number({ error: '任务应为 1-8' }).int().min(1, '任务应为 1-8').max(8, '任务应为 1-8').optional()),
   village: z.preprocess(blank, z.string().trim().min(1).max(50).optional()),
-  from: z.preprocess(blank, dayField.optional()),
-  to: z.preprocess(blank, dayField.optional()),
+  from: optionalDay,
+  to: optionalDay,
   page: z.preprocess(blank, z.coerce.number().int().min(1).max(100_000).optional()),
   /** 三色督办: green, yellow or red (open findings only). */
   grade: z.preprocess(blank, z.enum(GRADES, { error: '督办等级应为 green、yellow 或 red' }).optional()),

@@ -60,6 +60,11 @@ const clean = (s: string | null | undefined): string | null => {
 const idKey = (id: string): string => `id:${id.toUpperCase()}`;
 const nameKey = (village: string, name: string): string => `name:${village}:${name}`;
 
+/** The keys a household is found by, the ID number's first: `id:<ID number>`, `name:<village>:<name>`. */
+export function householdKeys(h: { village: string | null; name: string | null; idNumber: string | null }): string[] {
+  return [...(h.idNumber ? [idKey(h.idNumber)] : []), ...(h.name && h.village ? [nameKey(h.village, h.name)] : [])];
+}
+
 export function createHouseholdRepository(connection: Connection, clock: Clock): HouseholdRepository {
   const records = (): Collection<Household> => connection.collection<Household>('households');
   const keys = (): Collection<KeyDoc> => connection.collection<KeyDoc>('household_keys');
@@ -108,7 +113,7 @@ export function createHouseholdRepository(connection: Connection, clock: Clock):
       const code = await nextCode(input.village, attempt > 0);
       const record: Household = { _id: code, code, village: input.village, name: input.name, idNumber: input.idNumber?.toUpperCase() ?? null, createdAt: clock.now(), closed: [] };
       if ((await insertNew(records(), [record]))[0] === 'duplicate') continue;
-      const mine = [...(input.idNumber ? [idKey(input.idNumber)] : []), ...(input.name ? [nameKey(input.village, input.name)] : [])];
+      const mine = householdKeys(input);
       const results = await insertNew(keys(), mine.map((_id) => ({ _id, code })));
       const lost = mine.find((k, i) => results[i] === 'duplicate' && (k.startsWith('id:') || !input.idNumber));
       if (lost) {
@@ -132,7 +137,7 @@ export function createHouseholdRepository(connection: Connection, clock: Clock):
     const wanted = normalise(input);
     if (!wanted) return null;
     const seen = new Map<string, string | undefined>();
-    for (const k of [...(wanted.idNumber ? [idKey(wanted.idNumber)] : []), ...(wanted.name ? [nameKey(wanted.village, wanted.name)] : [])]) seen.set(k, await lookup(k));
+    for (const k of householdKeys(wanted)) seen.set(k, await lookup(k));
     const { code, adoptId } = pick(wanted, (k) => seen.get(k));
     const found = code ? await get(code) : null;
     if (found) {

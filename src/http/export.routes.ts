@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
 import type { DomainContext } from '../context';
 import { gradeNumbers } from '../dashboard/dashboard.query';
-import { dayField, findingQuery, parseFindingFilter } from '../dashboard/finding-filter';
+import { findingQuery, optionalDay, parseFindingFilter } from '../dashboard/finding-filter';
 import type { Grade } from '../findings/finding.model';
 import { gradesOfOpen } from '../findings/grade';
 import { ledgerDisposition, writeLedger } from '../ledger/ledger.export';
@@ -44,8 +44,7 @@ export async function sendLedger(ctx: Context, domain: DomainContext, options: {
   );
 }
 
-const isoDay = z.preprocess((v) => (v === '' ? undefined : v), dayField.optional());
-const reportRange = z.object({ from: isoDay, to: isoDay });
+const reportRange = z.object({ from: optionalDay, to: optionalDay });
 
 /**
  * The 整改报告 for `from`..`to` (both days included; default: this month up to today) as a .docx.

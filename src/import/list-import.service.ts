@@ -6,6 +6,7 @@ import { toOpenFinding } from '../findings/finding-views';
 import { DEFAULT_SOURCE, SOURCES, type FindingSource } from '../findings/finding.model';
 import type { Finding, NewFinding } from '../findings/finding.repository';
 import { prepareRow, tell, tellUnit, type ReportInput } from '../findings/finding.service';
+import { householdKeys } from '../households/household.repository';
 import { readList, type ListColumn, LIST_COLUMNS } from './list-workbook';
 import * as text from './list-import.messages';
 
@@ -170,9 +171,9 @@ export async function planImport(ctx: DomainContext, buffer: Buffer, options: Im
     const code = codes[i] ?? null;
     const mergeWith = code && route?.item && sure ? open.find((o) => o.householdCode === code && o.item === route.item && o.status !== 'triage') : undefined;
     const existing = before.get(keys[i]!);
-    const householdKeys = [idNumber ? `id:${idNumber}` : null, c.householdName && (route?.village ?? village) ? `name:${route?.village ?? village}:${c.householdName}` : null].filter((k): k is string => k !== null);
-    const who = code ?? householdKeys.map((k) => sameHousehold.get(k)).find(Boolean) ?? householdKeys[0] ?? null;
-    for (const k of householdKeys) if (who && !sameHousehold.has(k)) sameHousehold.set(k, who);
+    const keysOfRow = householdKeys({ village: route?.village ?? village, name: c.householdName ?? null, idNumber });
+    const who = code ?? keysOfRow.map((k) => sameHousehold.get(k)).find(Boolean) ?? keysOfRow[0] ?? null;
+    for (const k of keysOfRow) if (who && !sameHousehold.has(k)) sameHousehold.set(k, who);
     const sameAsRow = who && route?.item && sure && !mergeWith ? (dispatched.get(`${who}|${route.item}`) ?? null) : null;
     const outcome: PlannedRow['outcome'] = problems.length ? 'error' : existing ? 'done' : mergeWith || sameAsRow ? 'merge' : sure ? 'ok' : 'triage';
     if (outcome === 'ok' && who && route?.item) dispatched.set(`${who}|${route.item}`, r.row);

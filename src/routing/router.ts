@@ -87,7 +87,7 @@ const MIN_EVIDENCE = 1;
  * ...unless the model is this sure of the unit from the wording alone, or at least as sure as
  * the model's `offerWithoutWords` when its guess is offered and confirmed first.
  */
-const GUESS_WITHOUT_WORDS = 0.8;
+export const GUESS_WITHOUT_WORDS = 0.8;
 /** Below this the best guess is offered but confirmed first. */
 const FIRM_EVIDENCE = 2;
 /** The runner-up at 70% of the best or more is too close to call. */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { allItems, isTaskNo, type TaskNo } from '../../../config/division-table';
 import { loadOrgConfig } from '../../../config/org';
 import { NO_PROBLEM, softmax, type ItemModel } from '../item.classifier';
-import { createRouter } from '../router';
+import { createRouter, GUESS_WITHOUT_WORDS } from '../router';
 import { FIRST_HELD_OUT_REPORTS, ROUTING_REPORTS, SECOND_HELD_OUT_REPORTS } from '../../../test/fixtures/reports';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -28,9 +28,12 @@ const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 2);
 const AUGMENT = process.env.TRAIN_AUGMENT !== '0';
 const PRECISION = 0.98;
 const KEEP_WEIGHT = 0.01;
-/** The range, in hundredths, in which the floor for offering a route without a lexicon word is looked for. */
+/**
+ * The range, in hundredths, in which the floor for offering a route without a lexicon word is
+ * looked for: up to where the router routes such a report without asking.
+ */
 const OFFER_FLOOR = 30;
-const OFFER_CEILING = 80;
+const OFFER_CEILING = Math.round(GUESS_WITHOUT_WORDS * 100);
 
 interface Doc {
   item: string;
@@ -205,8 +208,8 @@ console.log(`confirm below ${confirmBelow}: ${pct(confident.length, scored.lengt
 // confirmed first, were right at least PRECISION of the time, and no more than 1 - PRECISION of
 // the messages that name no problem would be offered a route.
 const wordless = scored.filter((s) => s.wordless);
-// At worst only the guesses sure enough to route without asking (the router's GUESS_WITHOUT_WORDS).
-let offerWithoutWords = OFFER_CEILING / 100;
+// At worst only the guesses sure enough to route without asking.
+let offerWithoutWords = GUESS_WITHOUT_WORDS;
 let precise = true;
 for (let cents = OFFER_CEILING; cents >= OFFER_FLOOR; cents -= 5) {
   const floor = cents / 100;

@@ -120,7 +120,8 @@ describe('routing accuracy on reports as cadres write them', () => {
     expect(messages.length).to.be.at.least(40);
     // A route offered for such a message is always confirmed first.
     expect(routed.filter(({ r }) => !r.needsConfirmation).map(({ text }) => text)).to.deep.equal([]);
-    expect(routed.length / messages.length).to.be.at.most(0.1);
+    // Before the model learnt such messages, 4 of these 57 were offered a route, one without asking.
+    expect(routed.length / messages.length).to.be.at.most(0.02);
   });
 
   it('routes the reports it was trained on (the corpus’ training part and the older fixtures) at least 95%', () => {

@@ -26,7 +26,7 @@ describe('item model (src/routing/item.classifier.ts)', () => {
     }
   });
 
-  it('gives a probability for every key problem, summing to 1', () => {
+  it('gives a probability for every key problem and for naming none, summing to 1', () => {
     const p = classifier.read('房顶漏雨', { items: new Map([['8.1', 5]]), tasks: new Map([[8, 5]]) });
     expect(p).to.have.length(ITEM_MODEL.items.length);
     expect([...p].reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-9);
