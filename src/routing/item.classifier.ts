@@ -12,11 +12,26 @@ import { codePointsInto } from './text.util';
 export const NO_PROBLEM = '无';
 
 export interface ItemModel {
-  /** Item codes and `NO_PROBLEM`, the model's classes, in output order. */
+  /** Item codes and `NO_PROBLEM`, the item head's classes, in output order. */
   items: string[];
+  /**
+   * The task head's classes: task numbers, 0 for `NO_PROBLEM`. The same features also score the
+   * task directly; a report whose wording is spread over several items of one task is surer of its
+   * task than any one item says, and the task is what decides the departments.
+   */
+  tasks: number[];
+  /** One per class of the item head, then one per class of the task head. */
   bias: number[];
-  /** One line per feature: `feature<TAB>class:weight,class:weight…` (weights near 0 left out). */
+  /**
+   * One line per feature: `feature<TAB>class:weight,class:weight…` (weights near 0 left out);
+   * classes number the item head's from 0, then the task head's.
+   */
   weights: string;
+  /**
+   * How much of each task's probability the task head gives (the rest is the sum of its items'),
+   * shared among the task's items as the item head divides it.
+   */
+  taskWeight: number;
   /**
    * Below this probability of its unit the route is offered but confirmed first: chosen on the
    * training reports (cross-validated) so that routes above it were right at least 98% of the time.
@@ -58,7 +73,10 @@ export interface ItemClassifier {
   readonly items: readonly string[];
   readonly confirmBelow: number;
   readonly offerWithoutWords: number;
-  /** A probability for each of `items`, in that order, from features as `featuresOf` names them. */
+  /**
+   * A probability for each of `items`, in that order, from features as `featuresOf` names them:
+   * the item head's, with each task's share blended with the task head's.
+   */
   probabilities(features: ReadonlyMap<string, number>): Float64Array;
   /**
    * The same probabilities, read straight from the key and the evidence without naming a feature:
@@ -129,6 +147,8 @@ class NgramTable {
 
 export function createItemClassifier(model: ItemModel): ItemClassifier {
   const n = model.items.length;
+  const outputs = n + model.tasks.length;
+  const combine = blendWithTasks(model);
   // The weights as rows of (class, weight) pairs in flat arrays, one row per feature.
   const lines = model.weights.split('\n').filter((line) => line !== '');
   const rowOf = new Map<string, number>();
@@ -161,7 +181,7 @@ export function createItemClassifier(model: ItemModel): ItemClassifier {
   const classOf = Uint8Array.from(classes);
   const weightOf = Float64Array.from(weights);
 
-  const z = new Float64Array(n);
+  const z = new Float64Array(outputs);
   const p = new Float64Array(n);
   // A feature counts once however often it occurs: rows are stamped with the call they were used in.
   const usedIn = new Int32Array(lines.length);
@@ -184,7 +204,7 @@ export function createItemClassifier(model: ItemModel): ItemClassifier {
         const row = rowOf.get(feature);
         if (row !== undefined) for (let j = start[row]!; j < start[row + 1]!; j++) z[classOf[j]!]! += weightOf[j]! * value;
       }
-      return softmax(z, n, new Float64Array(n));
+      return combine(z, new Float64Array(n));
     },
     read(key, evidence) {
       if (++call === 0x7fffffff) {
@@ -207,13 +227,40 @@ export function createItemClassifier(model: ItemModel): ItemClassifier {
       }
       for (const [item, weight] of evidence.items) if (weight > 0) addRow(itemRow.get(item) ?? -1, Math.log1p(weight));
       for (const [task, weight] of evidence.tasks) if (weight > 0 && task >= 0 && task < taskRow.length) addRow(taskRow[task]!, Math.log1p(weight));
-      return softmax(z, n, p);
+      return combine(z, p);
     },
   };
 }
 
+/**
+ * From the scores of both heads (items, then tasks) to the items' probabilities: each task's
+ * share is `1 - taskWeight` of its items' sum and `taskWeight` of the task head's, divided among
+ * its items as the item head divides it. Writes into `p`; the scores are used as scratch space.
+ */
+export function blendWithTasks(model: Pick<ItemModel, 'items' | 'tasks' | 'taskWeight'>): (z: Float64Array, p: Float64Array) => Float64Array {
+  const n = model.items.length;
+  const m = model.tasks.length;
+  const headOf = Int32Array.from(model.items, (code) => model.tasks.indexOf(code === NO_PROBLEM ? 0 : Number(code.split('.')[0])));
+  if (m > 0 && headOf.some((t) => t < 0)) throw new Error('item model: an item whose task the task head does not have');
+  const w = m === 0 ? 0 : model.taskWeight;
+  const q = new Float64Array(m);
+  const share = new Float64Array(m);
+  return (z, p) => {
+    softmax(z, n, p);
+    if (w === 0) return p;
+    softmax(z.subarray(n, n + m), m, q);
+    share.fill(0);
+    for (let i = 0; i < n; i++) share[headOf[i]!]! += p[i]!;
+    for (let i = 0; i < n; i++) {
+      const t = headOf[i]!;
+      p[i] = p[i]! * (1 - w + (share[t]! > 0 ? (w * q[t]!) / share[t]! : 0));
+    }
+    return p;
+  };
+}
+
 /** Into `p` when given (a buffer reused from call to call), else into a new array. */
-export function softmax(z: Float64Array, n = z.length, p = new Float64Array(n)): Float64Array {
+export function softmax(z: Float64Array<ArrayBufferLike>, n = z.length, p: Float64Array<ArrayBufferLike> = new Float64Array(n)): Float64Array<ArrayBufferLike> {
   let max = -Infinity;
   for (let i = 0; i < n; i++) max = Math.max(max, z[i]!);
   let sum = 0;

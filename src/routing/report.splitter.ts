@@ -14,6 +14,11 @@ export interface Piece {
    * line break or a connector (另外, 还有, 同时); 'clause': after a comma, split only on strong evidence.
    */
   boundary: 'first' | 'list' | 'sentence' | 'clause';
+  /**
+   * A clause set beside the one before as another of a kind: after 、 ("房子漏、没低保"), or cut
+   * from a long run of words at a new subject ("…住着危险他家那个小子初中也不念了").
+   */
+  parallel?: boolean;
 }
 
 export interface ReportPieces {
@@ -64,12 +69,19 @@ const trimPunctuation = (s: string): string => s.replace(/^[\s。；;，,：:、
 
 /**
  * Sentence ends, and connectors that start another matter: 另外 (not "另外两个", the other two),
- * 此外, 同时… whatever stands before them; a bare 还有 or 并且 only after a comma or a space ("系统里没删 还有他家屋顶漏雨"), as inside a
- * clause it is "still" ("系统里还有他").
+ * 此外… whatever stands before them; a bare 还有, 并且 or 同时 only after a comma or a space ("系统里没删 还有他家屋顶漏雨"), as inside a
+ * clause it is "still" ("系统里还有他") or "at once" ("于2022年同时申报").
  */
-const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有个|还有一|再就是|再有就是|同时还|同时))|[，,\s]+(?=(?:还有|并且|而且|再一个)\p{Script=Han})/u;
+const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有个|还有一|再就是|再有就是))|[，,\s]+(?=(?:还有|并且|而且|再一个|同时)\p{Script=Han})/u;
 /** The connector a piece starts with says nothing of its problem, and reads oddly on its own. */
-const LEADING_CONNECTOR = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|再有就是|再就是|再一个|同时还|同时|还有|并且|而且)[，,：:\s]*/u;
+const LEADING_CONNECTOR = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|再有就是|再就是|再一个|同时还|同时|还有|并且|而且|然后)[，,：:\s]*/u;
+
+/**
+ * Where a long run of words with no punctuation (voice input) may turn to another matter: a new
+ * subject (他家, 他那个, 她闺女) or 然后, 还有.
+ */
+const RUN_ON_CUT = /(?<=\p{Script=Han}{6})(?=(?:他家|她家|他那个|她那个|他自己|他孙|他儿|他闺女|他老伴|他娘|然后|还有)\p{Script=Han}{4})/u;
+const RUN_ON = 24;
 
 function clauses(text: string): Piece[] {
   const pieces: Piece[] = [];
@@ -79,8 +91,16 @@ function clauses(text: string): Piece[] {
     .filter((s) => s !== '');
   for (const sentence of sentences) {
     // 、 lists matters as well as things ("房屋漏雨、孩子辍学"); only evidence splits it (router).
-    const parts = sentence.split(/[，,、]+/u).map(trimPunctuation).filter((s) => s !== '');
-    parts.forEach((part, i) => pieces.push({ text: part, boundary: pieces.length === 0 ? 'first' : i === 0 ? 'sentence' : 'clause' }));
+    const parts = sentence.split(/([，,、]+)/u);
+    for (let i = 0; i < parts.length; i += 2) {
+      const runs = parts[i]!.length >= RUN_ON ? parts[i]!.split(RUN_ON_CUT) : [parts[i]!];
+      runs.forEach((run, j) => {
+        const words = trimPunctuation(run.replace(j > 0 ? LEADING_CONNECTOR : /^$/u, ''));
+        if (words === '') return;
+        const boundary = pieces.length === 0 ? 'first' : i === 0 && j === 0 ? 'sentence' : 'clause';
+        pieces.push({ text: words, boundary, parallel: boundary === 'clause' && (j > 0 || parts[i - 1]?.includes('、')) });
+      });
+    }
   }
   return pieces;
 }

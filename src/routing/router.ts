@@ -101,22 +101,30 @@ const MAX_ALTERNATIVES = 4;
 /** A task or problem at least this probable is offered as a choice when the bot asks. */
 const LIKELY = 0.1;
 /**
- * Evidence a piece needs on its own before it counts as another problem: a sentence that names a
- * problem outright (医保没交, 危房) is one; a clause after a comma must say it more plainly, since
+ * Evidence a plain clause after a comma needs on its own before it counts as another problem:
  * clauses usually add detail ("儿子开厂子，还吃着低保" is one 低保 problem).
  */
-const SPLIT_EVIDENCE: Record<Piece['boundary'], number> = { first: 0, list: 0, sentence: 3, clause: 4 };
+const CLAUSE_EVIDENCE = 4;
+/** How sure of its unit the model must be of a piece, and of the part before, to cut between them... */
+const SPLIT_CONFIDENCE = 0.95;
+/** ...or, when the lexicon names the problem plainly as well, how sure at least. */
+const SPLIT_WITH_WORDS = 0.9;
+/** 也 adding a matter ("医保也没交"), not 也就/也是/也好. */
+const ALSO = /也(?!就|许|算|行|好|是|可以)/u;
+
 /** Words that say something is wrong or missing, rather than describe a household (危改户 does not). */
-const FAULT = /没|未|不|无|难|只|才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
+const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
 /**
  * A piece that opens with a contrast (就是, 可, 但, 问题是) names the problem after what was fine:
  * "孩子上学补助有，医保交着；就是房子漏雨" is one problem.
  */
-const CONTRAST = /^(?:就是|可是?|但是?|不过|只是|问题是|问题出在|毛病出在|毛病是|然而|偏偏)/u;
+const CONTRAST = /^(?:就是|可是?|但是?|不过|只是|(?:要说)?问题(?:是|在|出在)?|毛病(?:是|在|出在)|主要是|而是|然而|偏偏)/u;
 /** Clauses that say a matter is in order: 补助都有, 医保交着, 房子结实, 吃水方便. */
 const IN_ORDER = /(?:有|交了|交着|领着|拿着|办着|报着|享受着|结实|牢固|安全|方便|干净|正常|挺好|不错|按时|按月)(?:的|了|呢)?(?=[，,；;。、\s]|$)/u;
+/** Words taking back what was said before them: the matter is what follows ("刚才说是吃水，说错了，是…"). */
+const RETRACTED = /刚才(?:说|报|发)|说错了|报错了|写错了|不对[，,；;]/u;
 /** Those words where they say all is well: 不漏, 不愁, 没毛病, 无异常. */
-const FAULT_DENIED = /[不没无](?:漏|缺|愁|差|错|耽误|断|欠|拖)|没(?:有|啥|什么)?(?:毛病|问题|事)|无(?:问题|异常)/gu;
+const FAULT_DENIED = /[不没无](?:漏|缺|愁|差|错|耽误|断|欠|拖|冤)|没(?:有|啥|什么)?(?:毛病|问题|事)|无(?:问题|异常)|不是|说错了/gu;
 const MAX_KEYWORD_REASONS = 6;
 
 const TASK_LABELS: Record<TaskNo, string> = {
@@ -495,33 +503,48 @@ export function createRouter(org: OrgConfig): Router {
 
   /** Words that only tell what is in order, as the context before the problem ("补助有，医保交着"). */
   const onlyInOrder = (words: string): boolean =>
-    !saysWrong(words) && (IN_ORDER.test(words) || words.search(VERDICT_CLAUSE) >= 0 || words.search(FAULT_DENIED) >= 0);
+    RETRACTED.test(words) || (!saysWrong(words) && (IN_ORDER.test(words) || words.search(VERDICT_CLAUSE) >= 0 || words.search(FAULT_DENIED) >= 0));
 
   const sameUnit = (a: RouteResult, b: RouteResult): boolean => a.task === b.task && a.departments.join('、') === b.departments.join('、');
 
   /**
-   * A piece that routes firmly (a problem plainly named, the model sure of its unit) to another
-   * unit than the part before it, and than each piece in that part, starts a new problem. After a
-   * comma both must also say something is wrong (没…, 未…, 危房), not only that all is well:
-   * "已有稳定务工收入，仍在享受低保" describes a household, then names one problem.
+   * A piece that routes firmly (the model sure of its unit) to another unit than the part before
+   * it, and than each piece in that part, starts a new problem. A plain clause after a comma must
+   * also name its problem in the lexicon's words and say something is wrong (没…, 未…, 危房), and
+   * so must the part before: "已有稳定务工收入，仍在享受低保" describes a household, then names
+   * one problem. A clause after 、 or with 也 ("他今年医保也没续") is set beside the one before
+   * as another matter: it must still say something is wrong, but neither it nor the part before
+   * needs the lexicon's words. A sentence is judged whole.
    */
   function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
     if (piece.boundary === 'list') return true;
     if (CONTRAST.test(piece.text)) return false;
-    const firm = (words: string, r: RouteResult) =>
-      r.task !== null &&
-      r.source === 'lexicon' &&
-      r.confidence >= classifier.confirmBelow &&
-      problemWeight(words, r) >= SPLIT_EVIDENCE[piece.boundary] &&
-      (piece.boundary !== 'clause' || saysWrong(words));
+    const another = piece.parallel || ALSO.test(piece.text);
+    const firm = ({ text: words, route: r }: { text: string; route: RouteResult }, plain: boolean) => {
+      if (r.task === null || r.source !== 'lexicon' || r.confidence < SPLIT_WITH_WORDS) return false;
+      const named = problemWeight(words, r) >= CLAUSE_EVIDENCE;
+      return plain ? named && saysWrong(words) : r.confidence >= SPLIT_CONFIDENCE || named;
+    };
+    const plain = piece.boundary === 'clause';
     const [whole] = before;
     return (
-      firm(piece.text, alone) &&
+      firm({ text: piece.text, route: alone }, plain && !another) &&
+      (!plain || saysWrong(piece.text)) &&
       !(whole && onlyInOrder(whole.text)) &&
-      before.some((b) => firm(b.text, b.route)) &&
+      before.some((b) => firm(b, plain && !another)) &&
       before.every((b) => !sameUnit(b.route, alone))
     );
   }
+
+  /** The sentence that starts with piece `at`: it and the clauses after it, up to the next sentence. */
+  const sentenceFrom = (pieces: Piece[], at: number): string => {
+    let end = at + 1;
+    while (end < pieces.length && pieces[end]!.boundary === 'clause') end++;
+    return pieces
+      .slice(at, end)
+      .map((p) => p.text)
+      .join('，');
+  };
 
   function routeReport(input: RouteInput, learned: LearnedCorrection[] = []): RoutedPart[] {
     const text = (input.text ?? '').trim();
@@ -538,7 +561,7 @@ export function createRouter(org: OrgConfig): Router {
     const place = input.village?.trim() ? null : villages.find(text);
     const village = input.village ?? place?.village ?? null;
     const groups: Array<Array<{ text: string; route: RouteResult }>> = [];
-    for (const piece of pieces) {
+    for (const [at, piece] of pieces.entries()) {
       const alone = { text: piece.text, route: route({ text: piece.text, village }) };
       const last = groups.at(-1);
       if (!last) {
@@ -547,7 +570,11 @@ export function createRouter(org: OrgConfig): Router {
       }
       const words = last.map((p) => p.text).join('，');
       const whole = { text: words, route: route({ text: words, village }) };
-      if (startsAnother(piece, alone.route, [whole, ...last])) groups.push([alone]);
+      // A sentence is judged whole: its first clause may only tell who ("老龚高血压脑梗后遗症，
+      // 慢病门诊报销的比例太低").
+      const sentence = piece.boundary === 'sentence' ? sentenceFrom(pieces, at) : piece.text;
+      const judged = sentence === piece.text ? alone.route : route({ text: sentence, village });
+      if (startsAnother({ ...piece, text: sentence }, judged, [whole, ...last])) groups.push([alone]);
       else last.push(alone);
     }
     if (groups.length < 2) return single();
@@ -559,16 +586,23 @@ export function createRouter(org: OrgConfig): Router {
       const named = place && !villages.find(words) ? place.village : '';
       const person = household && !namesHousehold(words) ? household : '';
       const partText = named || person ? `${named}${person}：${words}` : words;
-      return { text: partText, route: route({ text: partText, village: input.village ?? null }, learned) };
+      const part = { text: partText, route: route({ text: partText, village: input.village ?? null }, learned) };
+      // A point that says nothing alone ("1、没经过村两委研究") is read under its list's heading
+      // ("李家洼村扶贫资金支出：").
+      if (part.route.task !== null || !listed || preamble === '') return part;
+      const headed = `${preamble}：${words}`;
+      const underHeading = route({ text: headed, village: input.village ?? null }, learned);
+      return underHeading.task === null ? part : { text: headed, route: underHeading };
     };
     // Routed with the village and household, two neighbouring parts may turn out to be one
-    // matter: they go back together (and a report left in one part is routed whole).
+    // matter: they go back together (and a report left in one part is routed whole). Points of
+    // a list stay apart unless they are one key problem ("户档问题：①申请书代签 ②评议记录涂改").
     const parts: RoutedPart[] = [];
     const merged: Array<Array<{ text: string }>> = [];
     for (const group of groups) {
       const part = partOf(group);
       const last = parts.at(-1);
-      if (last && !listed && sameUnit(last.route, part.route)) {
+      if (last && (listed ? last.route.item !== null && last.route.item === part.route.item : sameUnit(last.route, part.route))) {
         merged.at(-1)!.push(...group);
         parts[parts.length - 1] = partOf(merged.at(-1)!);
       } else {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allItems, isTaskNo, type TaskNo } from '../../../config/division-table';
 import { loadOrgConfig } from '../../../config/org';
-import { NO_PROBLEM, softmax, type ItemModel } from '../item.classifier';
+import { blendWithTasks, NO_PROBLEM, softmax, type ItemModel } from '../item.classifier';
 import { createRouter, GUESS_WITHOUT_WORDS } from '../router';
 import { FIRST_HELD_OUT_REPORTS, ROUTING_REPORTS, SECOND_HELD_OUT_REPORTS } from '../../../test/fixtures/reports';
 
@@ -26,8 +26,20 @@ const L2 = Number(process.env.TRAIN_L2 ?? 3e-5);
 const MIN_DOCS = Number(process.env.TRAIN_MIN_DOCS ?? 2);
 /** Each report also seen without the lexicon's evidence (`TRAIN_AUGMENT=0` to leave that out). */
 const AUGMENT = process.env.TRAIN_AUGMENT !== '0';
+/**
+ * Each report and message seen this many times more in every epoch with a random half of its
+ * features left out (a fresh half each time), so that no one word carries a report: new wording
+ * shares only part of a report's words with the reports learnt from. Messages that name no
+ * problem are halved too, so that half a report is not taken for a problem merely for being short.
+ */
+const NOISE = Number(process.env.TRAIN_NOISE ?? 2);
+const NOISE_KEEP = 0.5;
+/** The task head's part in each task's probability (`ItemModel.taskWeight`). */
+const TASK_WEIGHT = Number(process.env.TRAIN_TASK_WEIGHT ?? 0.5);
 const PRECISION = 0.98;
-const KEEP_WEIGHT = 0.01;
+const BAND = 0.1;
+const BAND_PRECISION = 0.9;
+const KEEP_WEIGHT = 0.05;
 /**
  * The range, in hundredths, in which the floor for offering a route without a lexicon word is
  * looked for: up to where the router routes such a report without asking.
@@ -74,31 +86,88 @@ const unitOf = (code: string): string =>
   code === NO_PROBLEM ? NO_PROBLEM : `${taskOf(code)}|${router.departmentsFor(taskOf(code), code, null).join('、')}`;
 
 interface Encoded {
+  /** The item head's class and the task head's. */
   y: number;
-  x: Array<[number, number]>;
+  t: number;
+  features: Int32Array;
+  values: Float64Array;
+  /** Seen again, with half its features, in every epoch (`NOISE`). */
+  noisy: boolean;
 }
 
-function train(docs: Encoded[], classes: number, features: number): { w: Float64Array; b: Float64Array } {
-  const w = new Float64Array(features * classes);
-  const b = new Float64Array(classes);
+interface Trained {
+  w: Float64Array;
+  b: Float64Array;
+}
+
+/** A small seeded generator (mulberry32), so that training twice gives the same model. */
+function random(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Both heads' scores, items then tasks, for the features given by index and value. */
+function scores(model: Trained, features: Int32Array, values: Float64Array, count: number): Float64Array {
+  const z = Float64Array.from(model.b);
+  const outputs = z.length;
+  for (let k = 0; k < count; k++) {
+    const base = features[k]! * outputs;
+    const v = values[k]!;
+    for (let c = 0; c < outputs; c++) z[c]! += model.w[base + c]! * v;
+  }
+  return z;
+}
+
+/** Multinomial logistic regression with two heads (items, tasks) on the same features, by Adam. */
+function train(docs: Encoded[], features: number): Trained {
+  const outputs = items.length + tasks.length;
+  const model: Trained = { w: new Float64Array(features * outputs), b: new Float64Array(outputs) };
+  const { w, b } = model;
   // Adam moments.
   const mw = new Float64Array(w.length);
   const vw = new Float64Array(w.length);
-  const mb = new Float64Array(classes);
-  const vb = new Float64Array(classes);
+  const mb = new Float64Array(outputs);
+  const vb = new Float64Array(outputs);
   const gw = new Float64Array(w.length);
-  const gb = new Float64Array(classes);
+  const gb = new Float64Array(outputs);
   const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  const rnd = random(1);
+  const noisy = docs.filter((d) => d.noisy);
+  const seen = docs.length + NOISE * noisy.length;
+  const kept = new Int32Array(Math.max(0, ...docs.map((d) => d.features.length)));
+  const keptValues = new Float64Array(kept.length);
+  const learn = (d: Encoded, features: Int32Array, values: Float64Array, count: number) => {
+    const z = scores(model, features, values, count);
+    softmax(z.subarray(0, items.length), items.length, z.subarray(0, items.length));
+    softmax(z.subarray(items.length), tasks.length, z.subarray(items.length));
+    z[d.y]! -= 1;
+    z[items.length + d.t]! -= 1;
+    for (let c = 0; c < outputs; c++) gb[c]! += z[c]! / seen;
+    for (let k = 0; k < count; k++) {
+      const base = features[k]! * outputs;
+      const v = values[k]! / seen;
+      for (let c = 0; c < outputs; c++) gw[base + c]! += z[c]! * v;
+    }
+  };
   for (let epoch = 1; epoch <= EPOCHS; epoch++) {
     gw.fill(0);
     gb.fill(0);
-    for (const d of docs) {
-      const z = Float64Array.from(b);
-      for (const [f, v] of d.x) for (let c = 0; c < classes; c++) z[c]! += w[f * classes + c]! * v;
-      const p = softmax(z);
-      p[d.y]! -= 1;
-      for (let c = 0; c < classes; c++) gb[c]! += p[c]! / docs.length;
-      for (const [f, v] of d.x) for (let c = 0; c < classes; c++) gw[f * classes + c]! += (p[c]! * v) / docs.length;
+    for (const d of docs) learn(d, d.features, d.values, d.features.length);
+    for (let copy = 0; copy < NOISE; copy++) {
+      for (const d of noisy) {
+        let count = 0;
+        for (let k = 0; k < d.features.length; k++) {
+          if (rnd() >= NOISE_KEEP) continue;
+          kept[count] = d.features[k]!;
+          keptValues[count++] = d.values[k]!;
+        }
+        learn(d, kept, keptValues, count);
+      }
     }
     for (let i = 0; i < w.length; i++) gw[i]! += L2 * w[i]!;
     const step = (theta: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array) => {
@@ -113,13 +182,12 @@ function train(docs: Encoded[], classes: number, features: number): { w: Float64
     step(w, gw, mw, vw);
     step(b, gb, mb, vb);
   }
-  return { w, b };
+  return model;
 }
 
-function predict(model: { w: Float64Array; b: Float64Array }, x: Array<[number, number]>, classes: number): Float64Array {
-  const z = Float64Array.from(model.b);
-  for (const [f, v] of x) for (let c = 0; c < classes; c++) z[c]! += model.w[f * classes + c]! * v;
-  return softmax(z);
+/** The items' probabilities, as the shipped classifier gives them. */
+function predict(model: Trained, d: Encoded): Float64Array {
+  return combine(scores(model, d.features, d.values, d.features.length), new Float64Array(items.length));
 }
 
 /**
@@ -143,6 +211,9 @@ function decide(p: Float64Array, items: string[]): { item: string; confidence: n
 
 const docs = corpus();
 const items = [...allItems().map((r) => r.problem.code), NO_PROBLEM];
+const tasks = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+const headOf = (code: string): number => tasks.indexOf(code === NO_PROBLEM ? 0 : taskOf(code));
+const combine = blendWithTasks({ items, tasks, taskWeight: TASK_WEIGHT });
 const featureSets = docs.map((d) => router.features(d.text));
 
 function vocabulary(indices: number[]): Map<string, number> {
@@ -154,14 +225,20 @@ function vocabulary(indices: number[]): Map<string, number> {
 }
 
 function encode(indices: number[], vocab: Map<string, number>): Encoded[] {
-  const one = (i: number, keep: (f: string) => boolean): Encoded => ({
-    y: items.indexOf(docs[i]!.item),
-    x: [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f) && keep(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]),
-  });
-  const all = indices.map((i) => one(i, () => true));
+  const one = (i: number, keep: (f: string) => boolean, noisy: boolean): Encoded => {
+    const kept = [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f) && keep(f));
+    return {
+      y: items.indexOf(docs[i]!.item),
+      t: headOf(docs[i]!.item),
+      features: Int32Array.from(kept, ([f]) => vocab.get(f)!),
+      values: Float64Array.from(kept, ([, v]) => v),
+      noisy,
+    };
+  };
+  const all = indices.map((i) => one(i, () => true, docs[i]!.kind !== 'policy'));
   if (!AUGMENT) return all;
   // Each report once more without the lexicon's evidence: the wording alone must carry it too.
-  const wordsOnly = indices.filter((i) => docs[i]!.kind === 'report').map((i) => one(i, (f) => /^[btu]/.test(f)));
+  const wordsOnly = indices.filter((i) => docs[i]!.kind === 'report').map((i) => one(i, (f) => /^[btu]/.test(f), false));
   return [...all, ...wordsOnly];
 }
 
@@ -173,13 +250,15 @@ const scored: Array<{ ok: boolean; itemOk: boolean; confidence: number; wordless
 const noProblemConfidence: number[] = [];
 const misses: string[] = [];
 for (let k = 0; k < folds; k++) {
-  const test = reports.filter((_, j) => j % folds === k);
+  // In blocks of 50 consecutive reports: reports written together (a pair told two ways, one
+  // writer's turn of phrase) are tested together, as new wording comes.
+  const test = reports.filter((_, j) => Math.floor(j / 50) % folds === k);
   const trainIdx = docs.map((_, i) => i).filter((i) => !test.includes(i));
   const vocab = vocabulary(trainIdx);
-  const model = train(encode(trainIdx, vocab), items.length, vocab.size);
-  for (const i of test) {
-    const x = [...featureSets[i]!.entries()].filter(([f]) => vocab.has(f)).map(([f, v]): [number, number] => [vocab.get(f)!, v]);
-    const { item, confidence } = decide(predict(model, x, items.length), items);
+  const model = train(encode(trainIdx, vocab), vocab.size);
+  const tested = encode(test, vocab);
+  for (const [j, i] of test.entries()) {
+    const { item, confidence } = decide(predict(model, tested[j]!), items);
     if (docs[i]!.kind === 'no problem') {
       noProblemConfidence.push(confidence);
       continue;
@@ -190,19 +269,27 @@ for (let k = 0; k < folds; k++) {
   }
 }
 
-// The lowest threshold above which cross-validated routes were right at least PRECISION of the time.
+// The lowest threshold above which cross-validated routes were right at least PRECISION of the
+// time, and routes just above it (within BAND) at least BAND_PRECISION: the routes the bot does not
+// ask about are right taken together, and also one by one near the line.
 const byConfidence = [...scored].sort((a, b) => b.confidence - a.confidence);
 let confirmBelow = 1;
 let right = 0;
 byConfidence.forEach((s, i) => {
   right += Number(s.ok);
-  if (right / (i + 1) >= PRECISION) confirmBelow = s.confidence;
+  if (right / (i + 1) < PRECISION) return;
+  const near = scored.filter((t) => t.confidence >= s.confidence && t.confidence < s.confidence + BAND);
+  if (near.filter((t) => t.ok).length >= BAND_PRECISION * near.length) confirmBelow = s.confidence;
 });
 confirmBelow = Math.max(0.5, Math.round(confirmBelow * 100) / 100);
 const pct = (n: number, d: number) => `${n}/${d} (${((100 * n) / d).toFixed(1)}%)`;
 const confident = scored.filter((s) => s.confidence >= confirmBelow);
 console.log(`cross-validated on ${scored.length} training reports: unit ${pct(scored.filter((s) => s.ok).length, scored.length)}, item ${pct(scored.filter((s) => s.itemOk).length, scored.length)}`);
 console.log(`confirm below ${confirmBelow}: ${pct(confident.length, scored.length)} routed without asking, right ${pct(confident.filter((s) => s.ok).length, confident.length)}`);
+for (const [low, high] of [[0.9, 1.01], [0.7, 0.9], [0.5, 0.7], [0, 0.5]] as const) {
+  const band = scored.filter((s) => s.confidence >= low && s.confidence < high);
+  console.log(`  confidence ${low}–${Math.min(1, high)}: right ${pct(band.filter((s) => s.ok).length, band.length)}`);
+}
 
 // Reports with no lexicon word: the lowest floor above which the model's guesses, offered and
 // confirmed first, were right at least PRECISION of the time, and no more than 1 - PRECISION of
@@ -231,17 +318,26 @@ if (process.env.TRAIN_DRY) process.exit(0);
 // The shipped model: every training document.
 const all = docs.map((_, i) => i);
 const vocab = vocabulary(all);
-const model = train(encode(all, vocab), items.length, vocab.size);
+const model = train(encode(all, vocab), vocab.size);
+const outputs = items.length + tasks.length;
 const lines: string[] = [];
 for (const [feature, f] of vocab) {
   const pairs: string[] = [];
-  for (let c = 0; c < items.length; c++) {
-    const weight = model.w[f * items.length + c]!;
+  for (let c = 0; c < outputs; c++) {
+    const weight = model.w[f * outputs + c]!;
     if (Math.abs(weight) >= KEEP_WEIGHT) pairs.push(`${c}:${weight.toFixed(3)}`);
   }
   if (pairs.length) lines.push(`${feature}\t${pairs.join(',')}`);
 }
-const shipped: ItemModel = { items, bias: [...model.b].map((v) => Number(v.toFixed(3))), confirmBelow, offerWithoutWords, weights: lines.join('\n') };
+const shipped: ItemModel = {
+  items,
+  tasks,
+  bias: [...model.b].map((v) => Number(v.toFixed(3))),
+  taskWeight: TASK_WEIGHT,
+  confirmBelow,
+  offerWithoutWords,
+  weights: lines.join('\n'),
+};
 const out = path.join(root, 'src/routing/item-model.data.ts');
 writeFileSync(
   out,

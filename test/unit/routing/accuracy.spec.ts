@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DIVISION_TABLE, findItem, isDistrictTask, isTaskNo } from '../../../config/division-table';
+import { DIVISION_TABLE } from '../../../config/division-table';
 import { loadOrgConfig } from '../../../config/org';
 import { createRouter } from '../../../src/routing/router';
+import { corpusLines, corpusText, expectedRoute } from '../../helpers/corpus';
 import { FIRST_HELD_OUT_REPORTS, HELD_OUT_REPORTS, ROUTING_REPORTS, SECOND_HELD_OUT_REPORTS, type RoutingCase } from '../../fixtures/reports';
 
 const org = loadOrgConfig(path.resolve(import.meta.dirname, '../../../config/org.example.yaml'));
@@ -17,20 +17,7 @@ const router = createRouter(org);
  * the held-out part, the rest to training; a report never moves from one part to the other.
  */
 function corpus(file: string): RoutingCase[] {
-  const villages = org.districts.flatMap((d) => d.villages.map((v) => ({ name: v.name, district: d.name })));
-  return readFileSync(path.resolve(import.meta.dirname, '../../fixtures/corpus', file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((line) => {
-      const [item, text] = line.split('\t') as [string, string];
-      const ref = findItem(item);
-      const task = Number(item.split('.')[0]);
-      if (!ref || !isTaskNo(task)) throw new Error(`${file}: no item ${item}`);
-      // Expected units straight from the table; tasks 1-2 by the village the text names (东岭村 or 东岭).
-      const village = villages.find((v) => text.includes(v.name) || (v.name.length >= 3 && text.includes(v.name.replace(/村$/, ''))));
-      const departments = isDistrictTask(task) ? [village?.district ?? '管区'] : [...ref.subArea.departments];
-      return { text, task, item, departments };
-    });
+  return corpusLines(file).map(({ items: [item], text }) => ({ text, item: item!, ...expectedRoute(org, item!, text) }));
 }
 
 const TRAIN = corpus('train.tsv');
@@ -111,9 +98,7 @@ describe('routing accuracy on reports as cadres write them', () => {
   });
 
   it('asks what the matter is, instead of routing, for held-out messages that name no problem', () => {
-    const messages = readFileSync(path.resolve(import.meta.dirname, '../../fixtures/corpus/no-problem.held-out.txt'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '');
+    const messages = corpusText('no-problem.held-out.txt');
     const routed = messages.map((text) => ({ text, r: router.route({ text }) })).filter(({ r }) => r.task !== null);
     console.log(`      messages naming no problem (held-out): ${pct(messages.length - routed.length, messages.length)} asked what the matter is`);
     for (const { text, r } of routed) console.log(`        routed: ${text} → ${r.item} ${r.confidence}${r.needsConfirmation ? ' 询问' : ''}`);
