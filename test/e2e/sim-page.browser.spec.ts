@@ -83,8 +83,10 @@ describe('e2e: the /sim page in Chromium', function () {
     await group.locator('.msg.out', { hasText: '已签收第 1 号问题' }).waitFor({ timeout: 15_000 });
     expect(await group.locator('.msg.in').last().innerText()).to.contain('@回头看助手 签收 1');
 
+    // The way back clears the hash; the page shows the list on the hashchange that follows.
     await group.locator('.back').click();
-    expect(await page.locator('#list').isVisible()).to.equal(true);
+    await page.locator('#list').waitFor({ state: 'visible', timeout: 5_000 });
+    expect(await group.isVisible()).to.equal(false);
     expect(b.problems).to.deep.equal([]);
   });
 });
