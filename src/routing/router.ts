@@ -109,6 +109,8 @@ const CLAUSE_EVIDENCE = 4;
 const SPLIT_CONFIDENCE = 0.95;
 /** ...or, when the lexicon names the problem plainly as well, how sure at least. */
 const SPLIT_WITH_WORDS = 0.9;
+/** A clause that opens on another member of the household ("孙子上初二说不想念了", "家里还没纳入低保"). */
+const MEMBER = /^(?:他家|她家|家里|老伴|儿子|儿媳|闺女|女儿|孙子|孙女|媳妇|他(?:老伴|儿子|闺女|孙子|孙女|媳妇|娘|爹)|她(?:老伴|儿子|闺女|孙子|孙女|婆婆|公公))/u;
 /** 也 adding a matter ("医保也没交"), not 也就/也是/也好. */
 const ALSO = /也(?!就|许|算|行|好|是|可以)/u;
 
@@ -512,14 +514,14 @@ export function createRouter(org: OrgConfig): Router {
    * it, and than each piece in that part, starts a new problem. A plain clause after a comma must
    * also name its problem in the lexicon's words and say something is wrong (没…, 未…, 危房), and
    * so must the part before: "已有稳定务工收入，仍在享受低保" describes a household, then names
-   * one problem. A clause after 、 or with 也 ("他今年医保也没续") is set beside the one before
-   * as another matter: it must still say something is wrong, but neither it nor the part before
+   * one problem. A clause after 、, with 也 ("他今年医保也没续") or opening on another member of
+   * the household ("孙子上初二说不想念了") is set beside the one before as another matter: it must still say something is wrong, but neither it nor the part before
    * needs the lexicon's words. A sentence is judged whole.
    */
   function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
     if (piece.boundary === 'list') return true;
     if (CONTRAST.test(piece.text)) return false;
-    const another = piece.parallel || ALSO.test(piece.text);
+    const another = piece.parallel || ALSO.test(piece.text) || MEMBER.test(piece.text);
     const firm = ({ text: words, route: r }: { text: string; route: RouteResult }, plain: boolean) => {
       if (r.task === null || r.source !== 'lexicon' || r.confidence < SPLIT_WITH_WORDS) return false;
       const named = problemWeight(words, r) >= CLAUSE_EVIDENCE;

@@ -85,7 +85,7 @@ describe('a report that lists several problems becomes one part per problem', ()
     expect(parts('房子塌了半边，还有人住在里面')).to.have.length(1);
   });
 
-  it('judges a sentence whole, and takes a clause after 、 or with 也, or a new subject in run-on words, as another matter', () => {
+  it('judges a sentence whole, and takes a clause after 、, with 也 or about another of the household, or a new subject in run-on words, as another matter', () => {
     // The second sentence opens with who, not with what is wrong.
     expect(parts('南庄村赵某某家吃的井水发浑。老赵腿脚不好，住院报销比例太低').map((p) => p[1])).to.deep.equal(['5.2', '7.3']);
     expect(parts('东岭村钱某某家房子漏雨，他家孩子医保也没交')).to.deep.equal([
@@ -93,6 +93,8 @@ describe('a report that lists several problems becomes one part per problem', ()
       ['东岭村钱某某家：他家孩子医保也没交', '7.1', '人社所'],
     ]);
     expect(parts('西岭村孙某某家墙裂了、孩子辍学在家、低保没批').map((p) => p[1])).to.deep.equal(['8.1', '5.3', '6.1']);
+    // A clause that opens on another member of the household.
+    expect(parts('今天走访了东岭村王某某家，房子后墙有裂缝，老伴的医保今年没交，孙子上初二说不想念了').map((p) => p[1])).to.deep.equal(['8.1', '7.1', '5.3']);
     // Voice input, no punctuation: cut where another member of the household comes in.
     expect(parts('北王村那个李某某家房子后墙裂了好宽的缝他家那个闺女初二就不念书了').map((p) => p[1])).to.deep.equal(['8.1', '5.3']);
   });
