@@ -515,8 +515,9 @@ export function createRouter(org: OrgConfig): Router {
    * also name its problem in the lexicon's words and say something is wrong (没…, 未…, 危房), and
    * so must the part before: "已有稳定务工收入，仍在享受低保" describes a household, then names
    * one problem. A clause after 、, with 也 ("他今年医保也没续") or opening on another member of
-   * the household ("孙子上初二说不想念了") is set beside the one before as another matter: it must still say something is wrong, but neither it nor the part before
-   * needs the lexicon's words. A sentence is judged whole.
+   * the household ("孙子上初二说不想念了") is set beside the one before as another matter: it
+   * must still say something is wrong, but neither it nor the part before needs the lexicon's
+   * words. A sentence is judged whole.
    */
   function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
     if (piece.boundary === 'list') return true;
