@@ -11,6 +11,9 @@ import { codePointsInto } from './text.util';
 /** The model's class for a message that names no problem ("贫困户王某某家有问题", "收到"). */
 export const NO_PROBLEM = '无';
 
+/** The task of a model class: the item code's task number, 0 for `NO_PROBLEM`. */
+export const taskOfClass = (code: string): number => (code === NO_PROBLEM ? 0 : Number(code.split('.')[0]));
+
 export interface ItemModel {
   /** Item codes and `NO_PROBLEM`, the item head's classes, in output order. */
   items: string[];
@@ -240,7 +243,7 @@ export function createItemClassifier(model: ItemModel): ItemClassifier {
 export function blendWithTasks(model: Pick<ItemModel, 'items' | 'tasks' | 'taskWeight'>): (z: Float64Array, p: Float64Array) => Float64Array {
   const n = model.items.length;
   const m = model.tasks.length;
-  const headOf = Int32Array.from(model.items, (code) => model.tasks.indexOf(code === NO_PROBLEM ? 0 : Number(code.split('.')[0])));
+  const headOf = Int32Array.from(model.items, (code) => model.tasks.indexOf(taskOfClass(code)));
   if (m > 0 && headOf.some((t) => t < 0)) throw new Error('item model: an item whose task the task head does not have');
   const w = m === 0 ? 0 : model.taskWeight;
   const q = new Float64Array(m);

@@ -15,8 +15,10 @@ export interface Piece {
    */
   boundary: 'first' | 'list' | 'sentence' | 'clause';
   /**
-   * A clause set beside the one before as another of a kind: after 、 ("房子漏、没低保"), or cut
-   * from a long run of words at a new subject ("…住着危险他家那个小子初中也不念了").
+   * A clause set beside the one before as another matter rather than a detail of it: after 、
+   * ("房子漏、没低保"), adding with 也 ("他今年医保也没续"), opening on another member of the
+   * household ("孙子上初二说不想念了"), or cut from a long run of words at a new subject
+   * ("…住着危险他家那个小子初中也不念了").
    */
   parallel?: boolean;
 }
@@ -69,8 +71,9 @@ const trimPunctuation = (s: string): string => s.replace(/^[\s。；;，,：:、
 
 /**
  * Sentence ends, and connectors that start another matter: 另外 (not "另外两个", the other two),
- * 此外… whatever stands before them; a bare 还有, 并且 or 同时 only after a comma or a space ("系统里没删 还有他家屋顶漏雨"), as inside a
- * clause it is "still" ("系统里还有他") or "at once" ("于2022年同时申报").
+ * 此外… whatever stands before them; a bare 还有, 并且 or 同时 only after a comma or a space
+ * ("系统里没删 还有他家屋顶漏雨"), as inside a clause it is "still" ("系统里还有他") or "at once"
+ * ("于2022年同时申报").
  */
 const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有个|还有一|再就是|再有就是))|[，,\s]+(?=(?:还有|并且|而且|再一个|同时)\p{Script=Han})/u;
 /** The connector a piece starts with says nothing of its problem, and reads oddly on its own. */
@@ -82,6 +85,10 @@ const LEADING_CONNECTOR = /^(?:另外(?![一二两三四五六七八九十几\d�
  */
 const RUN_ON_CUT = /(?<=\p{Script=Han}{6})(?=(?:他家|她家|他那个|她那个|他自己|他孙|他儿|他闺女|他老伴|他娘|然后|还有)\p{Script=Han}{4})/u;
 const RUN_ON = 24;
+/** A clause that opens on another member of the household ("孙子上初二说不想念了", "家里还没纳入低保"). */
+const MEMBER = /^(?:他家|她家|家里|老伴|儿子|儿媳|闺女|女儿|孙子|孙女|媳妇|他(?:老伴|儿子|闺女|孙子|孙女|媳妇|娘|爹)|她(?:老伴|儿子|闺女|孙子|孙女|婆婆|公公))/u;
+/** 也 adding a matter ("医保也没交"), not 也就/也是/也好. */
+const ALSO = /也(?!就|许|算|行|好|是|可以)/u;
 
 function clauses(text: string): Piece[] {
   const pieces: Piece[] = [];
@@ -95,10 +102,11 @@ function clauses(text: string): Piece[] {
     for (let i = 0; i < parts.length; i += 2) {
       const runs = parts[i]!.length >= RUN_ON ? parts[i]!.split(RUN_ON_CUT) : [parts[i]!];
       runs.forEach((run, j) => {
-        const words = trimPunctuation(run.replace(j > 0 ? LEADING_CONNECTOR : /^$/u, ''));
+        const words = trimPunctuation(j > 0 ? run.replace(LEADING_CONNECTOR, '') : run);
         if (words === '') return;
         const boundary = pieces.length === 0 ? 'first' : i === 0 && j === 0 ? 'sentence' : 'clause';
-        pieces.push({ text: words, boundary, parallel: boundary === 'clause' && (j > 0 || parts[i - 1]?.includes('、')) });
+        const parallel = j > 0 || parts[i - 1]?.includes('、') === true || ALSO.test(words) || MEMBER.test(words);
+        pieces.push({ text: words, boundary, parallel: boundary === 'clause' && parallel });
       });
     }
   }

@@ -1,7 +1,7 @@
 import { DISTRICT, findItem, getTask, isDistrictTask, isTaskNo, taskDepartments, type TaskNo } from '../../config/division-table';
 import type { OrgConfig } from '../../config/org';
 import { choiceFromCode, parseExplicit, type ExplicitChoice } from './explicit.parser';
-import { createItemClassifier, featuresOf, NO_PROBLEM } from './item.classifier';
+import { createItemClassifier, featuresOf, NO_PROBLEM, taskOfClass } from './item.classifier';
 import { ITEM_MODEL } from './item-model.data';
 import { createLearnedMatcher } from './learned.matcher';
 import { scoreLexicon, type LexiconHit } from './lexicon.scorer';
@@ -109,10 +109,6 @@ const CLAUSE_EVIDENCE = 4;
 const SPLIT_CONFIDENCE = 0.95;
 /** ...or, when the lexicon names the problem plainly as well, how sure at least. */
 const SPLIT_WITH_WORDS = 0.9;
-/** A clause that opens on another member of the household ("孙子上初二说不想念了", "家里还没纳入低保"). */
-const MEMBER = /^(?:他家|她家|家里|老伴|儿子|儿媳|闺女|女儿|孙子|孙女|媳妇|他(?:老伴|儿子|闺女|孙子|孙女|媳妇|娘|爹)|她(?:老伴|儿子|闺女|孙子|孙女|婆婆|公公))/u;
-/** 也 adding a matter ("医保也没交"), not 也就/也是/也好. */
-const ALSO = /也(?!就|许|算|行|好|是|可以)/u;
 
 /** Words that say something is wrong or missing, rather than describe a household (危改户 does not). */
 const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
@@ -264,8 +260,7 @@ const classifier = createItemClassifier(ITEM_MODEL);
  * sub-area goes to. What the model gives `NO_PROBLEM` belongs to no unit, so a message that names
  * no problem has no unit it is sure of, and the bot asks what the matter is.
  */
-const MODEL_TASKS: Array<TaskNo | 0> = classifier.items.map((code) => (code === NO_PROBLEM ? 0 : taskOf(code)));
-const IS_ITEM: boolean[] = classifier.items.map((code) => code !== NO_PROBLEM);
+const MODEL_TASKS = classifier.items.map((code) => taskOfClass(code) as TaskNo | 0);
 const NO_PROBLEM_AT = classifier.items.indexOf(NO_PROBLEM);
 const MODEL_UNITS = (() => {
   const keys = classifier.items.map((code) => (code === NO_PROBLEM ? NO_PROBLEM : `${taskOf(code)}|${findItem(code)?.subArea.departments.join('、') ?? ''}`));
@@ -466,7 +461,7 @@ export function createRouter(org: OrgConfig): Router {
     if (task === null || classifier.items.length === 0) return null;
     const order = classifier.items
       .map((_, i) => i)
-      .filter((i) => IS_ITEM[i])
+      .filter((i) => MODEL_TASKS[i] !== 0)
       .sort((a, b) => p[b]! - p[a]! || a - b);
     const chosen = order.find((i) => MODEL_TASKS[i] === task)!;
     const unit = MODEL_UNITS.of[chosen]!;
@@ -514,15 +509,13 @@ export function createRouter(org: OrgConfig): Router {
    * it, and than each piece in that part, starts a new problem. A plain clause after a comma must
    * also name its problem in the lexicon's words and say something is wrong (没…, 未…, 危房), and
    * so must the part before: "已有稳定务工收入，仍在享受低保" describes a household, then names
-   * one problem. A clause after 、, with 也 ("他今年医保也没续") or opening on another member of
-   * the household ("孙子上初二说不想念了") is set beside the one before as another matter: it
-   * must still say something is wrong, but neither it nor the part before needs the lexicon's
-   * words. A sentence is judged whole.
+   * one problem. A clause the splitter sets beside the one before (`Piece.parallel`: after 、,
+   * with 也, on another member of the household) must still say something is wrong, but neither
+   * it nor the part before needs the lexicon's words. A sentence is judged whole.
    */
   function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
     if (piece.boundary === 'list') return true;
     if (CONTRAST.test(piece.text)) return false;
-    const another = piece.parallel || ALSO.test(piece.text) || MEMBER.test(piece.text);
     const firm = ({ text: words, route: r }: { text: string; route: RouteResult }, plain: boolean) => {
       if (r.task === null || r.source !== 'lexicon' || r.confidence < SPLIT_WITH_WORDS) return false;
       const named = problemWeight(words, r) >= CLAUSE_EVIDENCE;
@@ -531,10 +524,10 @@ export function createRouter(org: OrgConfig): Router {
     const plain = piece.boundary === 'clause';
     const [whole] = before;
     return (
-      firm({ text: piece.text, route: alone }, plain && !another) &&
+      firm({ text: piece.text, route: alone }, plain && !piece.parallel) &&
       (!plain || saysWrong(piece.text)) &&
       !(whole && onlyInOrder(whole.text)) &&
-      before.some((b) => firm(b, plain && !another)) &&
+      before.some((b) => firm(b, plain && !piece.parallel)) &&
       before.every((b) => !sameUnit(b.route, alone))
     );
   }

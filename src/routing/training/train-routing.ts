@@ -7,14 +7,15 @@
 // Five-fold cross-validation on the training reports picks the confidence below which a route is
 // confirmed first and the floor from which a report without a lexicon word is offered a route, and
 // prints what the model does on reports it was not trained on.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allItems, isTaskNo, type TaskNo } from '../../../config/division-table';
 import { loadOrgConfig } from '../../../config/org';
-import { blendWithTasks, NO_PROBLEM, softmax, type ItemModel } from '../item.classifier';
+import { blendWithTasks, NO_PROBLEM, softmax, taskOfClass, type ItemModel } from '../item.classifier';
 import { createRouter, GUESS_WITHOUT_WORDS } from '../router';
 import { FIRST_HELD_OUT_REPORTS, ROUTING_REPORTS, SECOND_HELD_OUT_REPORTS } from '../../../test/fixtures/reports';
+import { corpusLines, corpusText } from '../../../test/helpers/corpus';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const router = createRouter(loadOrgConfig(path.join(root, 'config/org.example.yaml')));
@@ -57,18 +58,10 @@ interface Doc {
   kind: 'report' | 'no problem' | 'policy';
 }
 
-const corpusLines = (file: string): string[] =>
-  readFileSync(path.join(root, 'test/fixtures/corpus', file), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '');
-
 function corpus(): Doc[] {
-  const tsv = corpusLines('train.tsv').map((l): Doc => {
-    const [item, text] = l.split('\t');
-    return { item: item!, text: text!, kind: 'report' };
-  });
+  const tsv = corpusLines('train.tsv').map(({ items: [item], text }): Doc => ({ item: item!, text, kind: 'report' }));
   const fixtures = [...ROUTING_REPORTS, ...FIRST_HELD_OUT_REPORTS, ...SECOND_HELD_OUT_REPORTS].map((c): Doc => ({ item: c.item, text: c.text, kind: 'report' }));
-  const noProblem = corpusLines('no-problem.train.txt').map((text): Doc => ({ item: NO_PROBLEM, text, kind: 'no problem' }));
+  const noProblem = corpusText('no-problem.train.txt').map((text): Doc => ({ item: NO_PROBLEM, text, kind: 'no problem' }));
   // The table's wording of each problem, whole and clause by clause.
   const policy = allItems().flatMap((ref) => {
     const clauses = ref.problem.text.split(/[，。；、,;]/).filter((c) => c.length >= 4);
@@ -212,7 +205,7 @@ function decide(p: Float64Array, items: string[]): { item: string; confidence: n
 const docs = corpus();
 const items = [...allItems().map((r) => r.problem.code), NO_PROBLEM];
 const tasks = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-const headOf = (code: string): number => tasks.indexOf(code === NO_PROBLEM ? 0 : taskOf(code));
+const headOf = (code: string): number => tasks.indexOf(taskOfClass(code));
 const combine = blendWithTasks({ items, tasks, taskWeight: TASK_WEIGHT });
 const featureSets = docs.map((d) => router.features(d.text));
 
