@@ -21,6 +21,8 @@ export interface Piece {
    * ("…住着危险他家那个小子初中也不念了").
    */
   parallel?: boolean;
+  /** A sentence that opens by saying it is another matter (另外, 再就是, 顺便说一下). */
+  announced?: boolean;
 }
 
 export interface ReportPieces {
@@ -75,9 +77,12 @@ const trimPunctuation = (s: string): string => s.replace(/^[\s。；;，,：:、
  * ("系统里没删 还有他家屋顶漏雨"), as inside a clause it is "still" ("系统里还有他") or "at once"
  * ("于2022年同时申报").
  */
-const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有个|还有一|再就是|再有就是))|[，,\s]+(?=(?:还有|并且|而且|再一个|同时)\p{Script=Han})/u;
+const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有(?:一?[个户件家处笔条项位])|再就是|再有就是|顺便(?:说|提|讲|反映)(?:一下|下)?|顺带(?:说|提)(?:一下|下)?|另一个(?:问题|事)?是))|[，,\s]+(?=(?:还有|并且|而且|再一个|同时)\p{Script=Han})/u;
 /** The connector a piece starts with says nothing of its problem, and reads oddly on its own. */
-const LEADING_CONNECTOR = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|再有就是|再就是|再一个|同时还|同时|还有|并且|而且|然后)[，,：:\s]*/u;
+const LEADING_CONNECTOR = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|再有就是|再就是|再一个|同时还|同时|还有|并且|而且|然后|顺便(?:说|提|讲|反映)(?:一下|下)?|顺带(?:说|提)(?:一下|下)?|另一个(?:问题|事)?是)[，,：:\s]*/u;
+
+/** Connectors that say what follows is another matter, not only more of the same. */
+const ANNOUNCED = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有(?:一?[个户件家处笔条项位])|再就是|再有就是|再一个|顺便|顺带|另一个)/u;
 
 /**
  * Where a long run of words with no punctuation (voice input) may turn to another matter: a new
@@ -88,15 +93,16 @@ const RUN_ON = 24;
 /** A clause that opens on another member of the household ("孙子上初二说不想念了", "家里还没纳入低保"). */
 const MEMBER = /^(?:他家|她家|家里|老伴|儿子|儿媳|闺女|女儿|孙子|孙女|媳妇|他(?:老伴|儿子|闺女|孙子|孙女|媳妇|娘|爹)|她(?:老伴|儿子|闺女|孙子|孙女|婆婆|公公))/u;
 /** 也 adding a matter ("医保也没交"), not 也就/也是/也好. */
-const ALSO = /也(?!就|许|算|行|好|是|可以)/u;
+const ALSO = /也(?!就|许|算|行|好|是|可以)|也是(?=[^，,。；;]{0,4}(?:错|假|漏|坏|没|不对|空))/u;
 
 function clauses(text: string): Piece[] {
   const pieces: Piece[] = [];
   const sentences = text
     .split(SENTENCE_CUT)
-    .map((s) => trimPunctuation(trimPunctuation(s).replace(LEADING_CONNECTOR, '')))
-    .filter((s) => s !== '');
-  for (const sentence of sentences) {
+    .map((s) => trimPunctuation(s))
+    .map((s) => ({ sentence: trimPunctuation(s.replace(LEADING_CONNECTOR, '')), announced: ANNOUNCED.test(s) }))
+    .filter(({ sentence }) => sentence !== '');
+  for (const { sentence, announced } of sentences) {
     // 、 lists matters as well as things ("房屋漏雨、孩子辍学"); only evidence splits it (router).
     const parts = sentence.split(/([，,、]+)/u);
     for (let i = 0; i < parts.length; i += 2) {
@@ -106,7 +112,7 @@ function clauses(text: string): Piece[] {
         if (words === '') return;
         const boundary = pieces.length === 0 ? 'first' : i === 0 && j === 0 ? 'sentence' : 'clause';
         const parallel = j > 0 || parts[i - 1]?.includes('、') === true || ALSO.test(words) || MEMBER.test(words);
-        pieces.push({ text: words, boundary, parallel: boundary === 'clause' && parallel });
+        pieces.push({ text: words, boundary, parallel: boundary === 'clause' && parallel, announced: boundary === 'sentence' && announced });
       });
     }
   }

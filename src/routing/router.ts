@@ -109,6 +109,8 @@ const CLAUSE_EVIDENCE = 4;
 const SPLIT_CONFIDENCE = 0.95;
 /** ...or, when the lexicon names the problem plainly as well, how sure at least. */
 const SPLIT_WITH_WORDS = 0.9;
+/** ...or, after a sentence that says it is another matter (另外, 再就是), how sure of each side. */
+const SPLIT_ANNOUNCED = 0.8;
 
 /** Words that say something is wrong or missing, rather than describe a household (危改户 does not). */
 const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
@@ -517,7 +519,9 @@ export function createRouter(org: OrgConfig): Router {
     if (piece.boundary === 'list') return true;
     if (CONTRAST.test(piece.text)) return false;
     const firm = ({ text: words, route: r }: { text: string; route: RouteResult }, plain: boolean) => {
-      if (r.task === null || r.source !== 'lexicon' || r.confidence < SPLIT_WITH_WORDS) return false;
+      if (r.task === null || r.source !== 'lexicon') return false;
+      if (piece.announced) return r.confidence >= SPLIT_ANNOUNCED;
+      if (r.confidence < SPLIT_WITH_WORDS) return false;
       const named = problemWeight(words, r) >= CLAUSE_EVIDENCE;
       return plain ? named && saysWrong(words) : r.confidence >= SPLIT_CONFIDENCE || named;
     };
