@@ -101,7 +101,7 @@ const MAX_ALTERNATIVES = 4;
 /** A task or problem at least this probable is offered as a choice when the bot asks. */
 const LIKELY = 0.1;
 /**
- * Evidence a plain clause after a comma needs on its own before it counts as another problem:
+ * Evidence that makes a piece firm when the model is less than `SPLIT_CONFIDENCE` sure of it:
  * clauses usually add detail ("儿子开厂子，还吃着低保" is one 低保 problem).
  */
 const CLAUSE_EVIDENCE = 4;
@@ -113,7 +113,7 @@ const SPLIT_WITH_WORDS = 0.9;
 const SPLIT_ANNOUNCED = 0.8;
 
 /** Words that say something is wrong or missing, rather than describe a household (危改户 does not). */
-const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直/u;
+const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直|浑|歪|闪|渗|发[黄红黑]|臭|[异怪]味|有味|干了|[太还]?[少低](?=[，,；;。\s]|了|$)|押金|超标|锈|荒|闲置|霉|酥|鼓包|冒领|代领|虚报|多报|贪|回扣|截留|克扣|侵占|私分/u;
 /**
  * A piece that opens with a contrast (就是, 可, 但, 问题是) names the problem after what was fine:
  * "孩子上学补助有，医保交着；就是房子漏雨" is one problem.
@@ -121,10 +121,12 @@ const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!�
 const CONTRAST = /^(?:就是|可是?|但是?|不过|只是|(?:要说)?问题(?:是|在|出在)?|毛病(?:是|在|出在)|主要是|而是|然而|偏偏)/u;
 /** Clauses that say a matter is in order: 补助都有, 医保交着, 房子结实, 吃水方便. */
 const IN_ORDER = /(?:有|交了|交着|领着|拿着|办着|报着|享受着|结实|牢固|安全|方便|干净|正常|挺好|不错|按时|按月)(?:的|了|呢)?(?=[，,；;。、\s]|$)/u;
+/** What someone said ("说是排上改造了", "村里说项目还没定", "问会计说…"): the reason or the answer. */
+const REPORTED = /^(?:问\p{Script=Han}{0,6}?)?(?:村里|镇上|村干部|他们?|她|会计|支书|老人|人家|群众)?(?:都)?说/u;
 /** Words taking back what was said before them: the matter is what follows ("刚才说是吃水，说错了，是…"). */
 const RETRACTED = /刚才(?:说|报|发)|说错了|报错了|写错了|不对[，,；;]/u;
 /** Those words where they say all is well: 不漏, 不愁, 没毛病, 无异常. */
-const FAULT_DENIED = /[不没无](?:漏|缺|愁|差|错|耽误|断|欠|拖|冤)|没(?:有|啥|什么)?(?:毛病|问题|事)|无(?:问题|异常)|不是|说错了/gu;
+const FAULT_DENIED = /[不没无](?:漏|缺|愁|差|错|耽误|断|欠|拖|冤)|一分不少|不少(?=[，,；;。\s]|$)|没(?:有|啥|什么)?(?:毛病|问题|事)|无(?:问题|异常)|不是|说错了/gu;
 const MAX_KEYWORD_REASONS = 6;
 
 const TASK_LABELS: Record<TaskNo, string> = {
@@ -509,11 +511,11 @@ export function createRouter(org: OrgConfig): Router {
   /**
    * A piece that routes firmly (the model sure of its unit) to another unit than the part before
    * it, and than each piece in that part, starts a new problem. A plain clause after a comma must
-   * also name its problem in the lexicon's words and say something is wrong (没…, 未…, 危房), and
-   * so must the part before: "已有稳定务工收入，仍在享受低保" describes a household, then names
-   * one problem. A clause the splitter sets beside the one before (`Piece.parallel`: after 、,
-   * with 也, on another member of the household) must still say something is wrong, but neither
-   * it nor the part before needs the lexicon's words. A sentence is judged whole.
+   * also say something is wrong (没…, 未…, 危房, 发黄, 冒领), and so must the part before:
+   * "已有稳定务工收入，仍在享受低保" describes a household, then names one problem. A clause the
+   * splitter sets beside the one before (`Piece.parallel`: after 、, with 也, on another member
+   * of the household) must still say something is wrong, but the part before need not. A
+   * sentence is judged whole.
    */
   function startsAnother(piece: Piece, alone: RouteResult, before: Array<{ text: string; route: RouteResult }>): boolean {
     if (piece.boundary === 'list') return true;
@@ -523,10 +525,13 @@ export function createRouter(org: OrgConfig): Router {
       if (piece.announced) return r.confidence >= SPLIT_ANNOUNCED;
       if (r.confidence < SPLIT_WITH_WORDS) return false;
       const named = problemWeight(words, r) >= CLAUSE_EVIDENCE;
-      return plain ? named && saysWrong(words) : r.confidence >= SPLIT_CONFIDENCE || named;
+      return plain ? (r.confidence >= SPLIT_CONFIDENCE || named) && saysWrong(words) : r.confidence >= SPLIT_CONFIDENCE || named;
     };
     const plain = piece.boundary === 'clause';
-    const [whole] = before;
+    const [whole, ...pieces] = before;
+    // A plain clause telling what someone said, or following a contrast ("…都不缺，可他家闺女没赶上
+    // 缴费，今年医保断了"), goes on with the matter before it.
+    if (plain && !piece.parallel && (REPORTED.test(piece.text) || pieces.some((p) => CONTRAST.test(p.text)))) return false;
     return (
       firm({ text: piece.text, route: alone }, plain && !piece.parallel) &&
       (!plain || saysWrong(piece.text)) &&

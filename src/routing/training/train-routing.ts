@@ -38,6 +38,12 @@ const NOISE_KEEP = 0.5;
 /** The task head's part in each task's probability (`ItemModel.taskWeight`). */
 const TASK_WEIGHT = Number(process.env.TRAIN_TASK_WEIGHT ?? 0.5);
 const PRECISION = 0.98;
+/**
+ * How often a guess offered for a report with no lexicon word must be right. It is still asked
+ * about (the first of the choices, "请确认"), so it need not be as sure as a route sent without
+ * asking; what it must not do is take messages that name no problem for reports (1 - PRECISION).
+ */
+const OFFER_PRECISION = 0.9;
 const BAND = 0.1;
 const BAND_PRECISION = 0.9;
 const KEEP_WEIGHT = 0.05;
@@ -185,9 +191,10 @@ function predict(model: Trained, d: Encoded): Float64Array {
 
 /**
  * The route as the router decides it: likeliest task, its likeliest item, the unit's probability
- * (what the model gives NO_PROBLEM counts for no unit).
+ * (what the model gives NO_PROBLEM counts for no unit), and whether the model reads the message as
+ * naming no problem at all (NO_PROBLEM likelier than the unit), which the router does not route.
  */
-function decide(p: Float64Array, items: string[]): { item: string; confidence: number } {
+function decide(p: Float64Array, items: string[]): { item: string; confidence: number; saysNothing: boolean } {
   const taskP = new Map<TaskNo, number>();
   items.forEach((code, i) => {
     if (code !== NO_PROBLEM) taskP.set(taskOf(code), (taskP.get(taskOf(code)) ?? 0) + p[i]!);
@@ -199,7 +206,7 @@ function decide(p: Float64Array, items: string[]): { item: string; confidence: n
   });
   const item = items[best]!;
   const confidence = items.reduce((sum, code, i) => (unitOf(code) === unitOf(item) ? sum + p[i]! : sum), 0);
-  return { item, confidence };
+  return { item, confidence, saysNothing: p[items.indexOf(NO_PROBLEM)]! > confidence };
 }
 
 const docs = corpus();
@@ -238,8 +245,11 @@ function encode(indices: number[], vocab: Map<string, number>): Encoded[] {
 // Cross-validation: each report and message scored by a model trained without it.
 const reports = docs.map((d, i) => (d.kind !== 'policy' ? i : -1)).filter((i) => i >= 0);
 const folds = 5;
-const scored: Array<{ ok: boolean; itemOk: boolean; confidence: number; wordless: boolean }> = [];
-/** The confidence the model gave the unit it would route a message that names no problem to. */
+const scored: Array<{ ok: boolean; itemOk: boolean; confidence: number; wordless: boolean; saysNothing: boolean }> = [];
+/**
+ * The confidence the model gave the unit it would route a message that names no problem to (0 when
+ * it reads the message as naming none, as then nothing is offered).
+ */
 const noProblemConfidence: number[] = [];
 const misses: string[] = [];
 for (let k = 0; k < folds; k++) {
@@ -251,13 +261,13 @@ for (let k = 0; k < folds; k++) {
   const model = train(encode(trainIdx, vocab), vocab.size);
   const tested = encode(test, vocab);
   for (const [j, i] of test.entries()) {
-    const { item, confidence } = decide(predict(model, tested[j]!), items);
+    const { item, confidence, saysNothing } = decide(predict(model, tested[j]!), items);
     if (docs[i]!.kind === 'no problem') {
-      noProblemConfidence.push(confidence);
+      noProblemConfidence.push(saysNothing ? 0 : confidence);
       continue;
     }
     const words = Math.max(0, ...[...featureSets[i]!].filter(([f]) => f.startsWith('k')).map(([, v]) => v));
-    scored.push({ ok: unitOf(item) === unitOf(docs[i]!.item), itemOk: item === docs[i]!.item, confidence, wordless: words < Math.log1p(1) });
+    scored.push({ ok: unitOf(item) === unitOf(docs[i]!.item), itemOk: item === docs[i]!.item, confidence, wordless: words < Math.log1p(1), saysNothing });
     if (unitOf(item) !== unitOf(docs[i]!.item)) misses.push(`${docs[i]!.item} → ${item} ${confidence.toFixed(2)}  ${docs[i]!.text}`);
   }
 }
@@ -285,22 +295,22 @@ for (const [low, high] of [[0.9, 1.01], [0.7, 0.9], [0.5, 0.7], [0, 0.5]] as con
 }
 
 // Reports with no lexicon word: the lowest floor above which the model's guesses, offered and
-// confirmed first, were right at least PRECISION of the time, and no more than 1 - PRECISION of
-// the messages that name no problem would be offered a route.
+// confirmed first, were right at least OFFER_PRECISION of the time, and no more than 1 - PRECISION
+// of the messages that name no problem would be offered a route.
 const wordless = scored.filter((s) => s.wordless);
 // At worst only the guesses sure enough to route without asking.
 let offerWithoutWords = GUESS_WITHOUT_WORDS;
 let precise = true;
 for (let cents = OFFER_CEILING; cents >= OFFER_FLOOR; cents -= 5) {
   const floor = cents / 100;
-  const above = wordless.filter((s) => s.confidence >= floor);
+  const above = wordless.filter((s) => s.confidence >= floor && !s.saysNothing);
   const rightAbove = above.filter((s) => s.ok).length;
   const offeredNoProblem = noProblemConfidence.filter((c) => c >= floor).length;
   console.log(
     `  no lexicon word, model at least ${floor}: ${pct(above.length, wordless.length)}, right ${pct(rightAbove, above.length)}; ` +
       `naming no problem ${pct(offeredNoProblem, noProblemConfidence.length)}`,
   );
-  precise &&= above.length > 0 && rightAbove / above.length >= PRECISION && offeredNoProblem / noProblemConfidence.length <= 1 - PRECISION;
+  precise &&= above.length > 0 && rightAbove / above.length >= OFFER_PRECISION && offeredNoProblem / noProblemConfidence.length <= 1 - PRECISION;
   if (precise) offerWithoutWords = floor;
 }
 console.log(`offer without a lexicon word from ${offerWithoutWords}`);

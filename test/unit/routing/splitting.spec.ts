@@ -9,12 +9,12 @@ const org = loadOrgConfig(path.resolve(import.meta.dirname, '../../../config/org
 const router = createRouter(org);
 
 /**
- * Floors a little under what the held-out part of the several-problem reports measures (125 of
- * 161 on 2026-12-01; 87 before the splitter judged sentences whole and took 、, 也 and another
- * member of the household as another matter).
+ * Floors a little under what the held-out part of the several-problem reports measures (369 of
+ * 452 right in number, 367 to the right units, on 2026-12-01; 349 with the splitter of the
+ * morning, and 125 of the first 161 when that splitter came, against 87 before it).
  */
-const FLOOR_COUNT = 0.74;
-const FLOOR_UNITS = 0.74;
+const FLOOR_COUNT = 0.79;
+const FLOOR_UNITS = 0.79;
 
 /** [text, item, lead department] of each part. */
 function parts(text: string, village?: string): Array<[string, string | null, string | undefined]> {
@@ -67,6 +67,14 @@ describe('a report that lists several problems becomes one part per problem', ()
     expect(parts('南庄村姜某某家的扶贫手册丢了，系统里的帮扶人也是错的').map((p) => p[1])).to.deep.equal(['2.3', '5.1.2']);
     // 还有一大半 is what is left, not "and there is one more".
     expect(parts('后石村帮扶车间的账好久没记了。再就是李家洼的扶贫资金还有一大半没花出去').at(-1)?.[0]).to.match(/还有一大半没花出去$/);
+  });
+
+  it('cuts comma clauses that each say what is wrong, but not what someone said of the first, nor what follows a contrast', () => {
+    // 发黄 and 冒领 say what is wrong as plainly as 没 and 漏.
+    expect(parts('河西村贺某某家的危房改造款还没到位，他家井里打上来的水发黄').map((p) => p[1])).to.deep.equal(['8.1', '5.2']);
+    expect(parts('北王村扶贫大棚没招标就定了施工队，村里还有人冒领了产业补贴').map((p) => p[1])).to.deep.equal(['3.3', '4.3.2']);
+    expect(parts('南庄村扶贫资金支出进度到11月底才四成，按要求早该支完了，村里说项目还没定')).to.have.length(1);
+    expect(parts('河东村脱贫户家啥都不缺，吃的自来水，房子也结实，可他家闺女在外地上学没赶上集中缴费，今年医保断了').map((p) => p[1])).to.deep.equal(['7.1']);
   });
 
   it('splits a bracketed list that follows a word, and matters listed with 、', () => {
@@ -149,7 +157,10 @@ describe('a report that lists several problems becomes one part per problem', ()
     const split = reports.filter((text) => router.routeReport({ text }).length > 1);
     console.log(`      single-problem corpus reports split in parts: ${split.length}/${reports.length}`);
     for (const text of split) console.log(`        split: ${text}`);
-    expect(split.length / reports.length).to.be.below(0.003);
+    // 33 of 10,555 on 2026-12-01 (28 before a plain clause could be cut on the model's
+    // confidence and words like 发黄 or 冒领, which cut 20 more of the held-out several-problem
+    // reports right).
+    expect(split.length / reports.length).to.be.below(0.0035);
     // "另外两个" is the other two, not "moreover"; a 危改户 is a household, not a fault.
     expect(parts('孔家峪 一户三口全是残疾人 只有一个吃低保 另外两个没纳入')).to.have.length(1);
     expect(parts('南庄村危房改造户新房盖好了，可水管子没接进来，还得去老院里提水')).to.have.length(1);
