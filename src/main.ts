@@ -135,6 +135,9 @@ export function createService(options: ServiceOptions): Service {
       const wecomConfig = simulator ? simulator.config(config, port) : config;
       wired = wireDomain(wecomConfig, org, db, logger, clock);
       const { domain } = wired;
+      // Unique indexes keep a delivery or a message from being stored twice. On a fresh database
+      // they are built in the background: they must exist before the first event is taken.
+      await Promise.all(Object.values(db.models).map((model) => model.init()));
 
       const routers = [
         createWeComCallbackRouter({

@@ -115,7 +115,10 @@ export function createOutbox(deps: OutboxDeps): Outbox {
     return (await deps.claims.meta(key))?.owner === instance;
   }
 
+  // The unique index on dedupeKey must exist before the first insert relies on it.
+  let ready: Promise<unknown> | undefined;
   const insert = async (doc: Partial<OutboxDoc>): Promise<OutboxDoc | null> => {
+    await (ready ??= model.init());
     try {
       return (await model.create(doc)).toObject() as OutboxDoc;
     } catch (err) {
