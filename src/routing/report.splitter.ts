@@ -71,18 +71,23 @@ function listPoints(text: string): { preamble: string; points: string[] } | null
 
 const trimPunctuation = (s: string): string => s.replace(/^[\s。；;，,：:、！!？?]+|[\s。；;，,：:、！!？?]+$/gu, '');
 
+/** Connectors that start another matter wherever they stand (see `SENTENCE_CUT`). */
+const ANOTHER_MATTER = String.raw`另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有(?:一?[个户件家处笔条项位])|再就是|再有就是|顺便(?:说|提|讲|反映)(?:一下|下)?|顺带(?:说|提)(?:一下|下)?|另一个(?:问题|事)?是`;
+
 /**
  * Sentence ends, and connectors that start another matter: 另外 (not "另外两个", the other two),
  * 此外… whatever stands before them; a bare 还有, 并且 or 同时 only after a comma or a space
  * ("系统里没删 还有他家屋顶漏雨"), as inside a clause it is "still" ("系统里还有他") or "at once"
  * ("于2022年同时申报").
  */
-const SENTENCE_CUT = /[。；;！!？?\n]+|[，,]?(?=(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有(?:一?[个户件家处笔条项位])|再就是|再有就是|顺便(?:说|提|讲|反映)(?:一下|下)?|顺带(?:说|提)(?:一下|下)?|另一个(?:问题|事)?是))|[，,\s]+(?=(?:还有|并且|而且|再一个|同时)\p{Script=Han})/u;
+const SENTENCE_CUT = new RegExp(
+  String.raw`[。；;！!？?\n]+|[，,]?(?=(?:${ANOTHER_MATTER}))|[，,\s]+(?=(?:还有|并且|而且|再一个|同时)\p{Script=Han})`,
+  'u',
+);
 /** The connector a piece starts with says nothing of its problem, and reads oddly on its own. */
-const LEADING_CONNECTOR = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|再有就是|再就是|再一个|同时还|同时|还有|并且|而且|然后|顺便(?:说|提|讲|反映)(?:一下|下)?|顺带(?:说|提)(?:一下|下)?|另一个(?:问题|事)?是)[，,：:\s]*/u;
-
+const LEADING_CONNECTOR = new RegExp(String.raw`^(?:${ANOTHER_MATTER}|再一个|同时还|同时|还有|并且|而且|然后)[，,：:\s]*`, 'u');
 /** Connectors that say what follows is another matter, not only more of the same. */
-const ANNOUNCED = /^(?:另外(?![一二两三四五六七八九十几\d个户家人位名])|此外|还有就是|还有(?:一?[个户件家处笔条项位])|再就是|再有就是|再一个|顺便|顺带|另一个)/u;
+const ANNOUNCED = new RegExp(String.raw`^(?:${ANOTHER_MATTER}|再一个)`, 'u');
 
 /**
  * Where a long run of words with no punctuation (voice input) may turn to another matter: a new

@@ -39,11 +39,14 @@ const NOISE_KEEP = 0.5;
 const TASK_WEIGHT = Number(process.env.TRAIN_TASK_WEIGHT ?? 0.5);
 const PRECISION = 0.98;
 /**
- * How often a guess offered for a report with no lexicon word must be right. It is still asked
- * about (the first of the choices, "请确认"), so it need not be as sure as a route sent without
- * asking; what it must not do is take messages that name no problem for reports (1 - PRECISION).
+ * How often a guess offered for a report with no lexicon word must be right, and at most how many
+ * of the messages that name no problem may be offered one. Either way the bot asks: without a
+ * guess the reporter reads the eight tasks and types a number; with one, the likeliest key problem
+ * is the first button ("请确认"). So the guess need not be as sure as a route sent without asking,
+ * and a message that names no problem is shown a guess instead of the list, now and then.
  */
 const OFFER_PRECISION = 0.9;
+const OFFER_NO_PROBLEM = 0.05;
 const BAND = 0.1;
 const BAND_PRECISION = 0.9;
 const KEEP_WEIGHT = 0.05;
@@ -295,8 +298,8 @@ for (const [low, high] of [[0.9, 1.01], [0.7, 0.9], [0.5, 0.7], [0, 0.5]] as con
 }
 
 // Reports with no lexicon word: the lowest floor above which the model's guesses, offered and
-// confirmed first, were right at least OFFER_PRECISION of the time, and no more than 1 - PRECISION
-// of the messages that name no problem would be offered a route.
+// confirmed first, were right at least OFFER_PRECISION of the time, and no more than
+// OFFER_NO_PROBLEM of the messages that name no problem would be offered a route.
 const wordless = scored.filter((s) => s.wordless);
 // At worst only the guesses sure enough to route without asking.
 let offerWithoutWords = GUESS_WITHOUT_WORDS;
@@ -310,7 +313,7 @@ for (let cents = OFFER_CEILING; cents >= OFFER_FLOOR; cents -= 5) {
     `  no lexicon word, model at least ${floor}: ${pct(above.length, wordless.length)}, right ${pct(rightAbove, above.length)}; ` +
       `naming no problem ${pct(offeredNoProblem, noProblemConfidence.length)}`,
   );
-  precise &&= above.length > 0 && rightAbove / above.length >= OFFER_PRECISION && offeredNoProblem / noProblemConfidence.length <= 1 - PRECISION;
+  precise &&= above.length > 0 && rightAbove / above.length >= OFFER_PRECISION && offeredNoProblem / noProblemConfidence.length <= OFFER_NO_PROBLEM;
   if (precise) offerWithoutWords = floor;
 }
 console.log(`offer without a lexicon word from ${offerWithoutWords}`);

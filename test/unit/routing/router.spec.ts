@@ -11,7 +11,7 @@ const route = (text: string, extra: { village?: string; task?: number; item?: st
 
 describe('router (src/routing/router.ts)', () => {
   describe('asks instead of guessing', () => {
-    for (const text of ['', '   ', '有问题', '情况不好', '王某某家情况不太好，麻烦看一下', '低保户王某某家有问题']) {
+    for (const text of ['', '   ', '有问题', '情况不好', '王某某家情况不太好，麻烦看一下', '河东村走访结束 无异常']) {
       it(`“${text}” needs confirmation and routes nowhere`, () => {
         const r = route(text);
         expect(r.needsConfirmation).to.equal(true);
@@ -23,6 +23,20 @@ describe('router (src/routing/router.ts)', () => {
         expect(r.reasons.join('')).to.match(/请补充说明/);
       });
     }
+
+    it('offers a report with none of the table’s words the model’s guess, as the first choice to confirm', () => {
+      for (const [text, item] of [
+        ['南庄村鲁某某说去年申请了两回政府那份钱，到现在没个信', '6.1'],
+        // Its one clue is a household's status: that is the guess, and the reporter is asked.
+        ['低保户王某某家有问题', '6.1'],
+      ] as const) {
+        const r = route(text);
+        expect(r.item, text).to.equal(item);
+        expect(r.needsConfirmation, text).to.equal(true);
+        expect(r.alternatives[0]?.item, text).to.equal(item);
+        expect(r.reasons.join(''), text).to.match(/未见明确的政策说法，按相近的说法归类，请确认/);
+      }
+    });
 
     it('a mixed report goes with the dominant problem, asks, and offers the other', () => {
       const mixed = route('王某某家房顶漏雨，孩子也辍学了');
