@@ -113,7 +113,7 @@ const SPLIT_WITH_WORDS = 0.9;
 const SPLIT_ANNOUNCED = 0.8;
 
 /** Words that say something is wrong or missing, rather than describe a household (危改户 does not). */
-const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直|浑|歪|闪|渗|发[黄红黑]|臭|[异怪]味|有味|干了|[太还]?[少低](?=[，,；;。\s]|了|$)|押金|超标|锈|荒|闲置|霉|酥|鼓包|冒领|代领|虚报|多报|贪|回扣|截留|克扣|侵占|私分/u;
+const FAULT = /没|未|不|无|难|只|(?<![刚方])才|漏|坏|塌|裂|危(?!房?改|房户)|停|断|欠|拖|缺|假|错|乱|挪|骗|套|辍|还在|仍|依然|一直|浑|歪|闪|渗|发[黄红黑]|臭|[异怪]味|有味|干了|[太还]?[少低](?=[，,；;。\s]|了|$)|押金|超标|锈|荒|闲置|霉|酥|鼓包|冒领|代领|虚报|多报|贪|回扣|截留|克扣|侵占|私分|照样|又回|还得|实际|还(?:吃着|领着|拿着|享受着?|算|写着|挂着)/u;
 /**
  * A piece that opens with a contrast (就是, 可, 但, 问题是) names the problem after what was fine:
  * "孩子上学补助有，医保交着；就是房子漏雨" is one problem.
@@ -124,7 +124,7 @@ const IN_ORDER = /(?:有|交了|交着|领着|拿着|办着|报着|享受着|结
 /** What someone said ("说是排上改造了", "村里说项目还没定", "问会计说…"): the reason or the answer. */
 const REPORTED = /^(?:问\p{Script=Han}{0,6}?)?(?:村里|镇上|村干部|他们?|她|会计|支书|老人|人家|群众)?(?:都)?说/u;
 /** Words taking back what was said before them: the matter is what follows ("刚才说是吃水，说错了，是…"). */
-const RETRACTED = /刚才(?:说|报|发)|说错了|报错了|写错了|不对[，,；;]/u;
+const RETRACTED = /刚才(?:说|报|发)|说错了|(?:我|俺)(?:报|写)错了|不对[，,；;]/u;
 /** Those words where they say all is well: 不漏, 不愁, 没毛病, 无异常. */
 const FAULT_DENIED = /[不没无](?:漏|缺|愁|差|错|耽误|断|欠|拖|冤)|一分不少|不少(?=[，,；;。\s]|$)|没(?:有|啥|什么)?(?:毛病|问题|事)|无(?:问题|异常)|不是|说错了/gu;
 const MAX_KEYWORD_REASONS = 6;
@@ -511,7 +511,7 @@ export function createRouter(org: OrgConfig): Router {
   /**
    * A piece that routes firmly (the model sure of its unit) to another unit than the part before
    * it, and than each piece in that part, starts a new problem. A plain clause after a comma must
-   * also say something is wrong (没…, 未…, 危房, 发黄, 冒领), and so must the part before:
+   * also say something is wrong (没…, 未…, 危房, 发黄, 冒领, 照样), and so must the part before:
    * "已有稳定务工收入，仍在享受低保" describes a household, then names one problem. A clause the
    * splitter sets beside the one before (`Piece.parallel`: after 、, with 也, on another member
    * of the household) must still say something is wrong, but the part before need not. A
