@@ -41,7 +41,7 @@ const PARENTHESISED = '⑴⑵⑶⑷⑸⑹⑺⑻⑼⑽';
  */
 const BEFORE_MARKER = '(?<=^|[。；;，,：:！!？?\\s])';
 const MARKER = new RegExp(
-  `${BEFORE_MARKER}(?:([${CN_DIGITS}])是|([${CN_DIGITS}])[、.．]|第([${CN_DIGITS}])[，,、:：]|(\\d{1,2})[.．、](?!\\d))` +
+  `${BEFORE_MARKER}(?:([${CN_DIGITS}])是|([${CN_DIGITS}])[、.．]|第([${CN_DIGITS}])(?:[，,、:：]|\\s+(?=\\S))|(\\d{1,2})[.．、](?!\\d))` +
     `|[(（]([${CN_DIGITS}]|\\d{1,2})[)）]|(?<![\\d.．])(\\d{1,2})[)）]|([${CIRCLED}${PARENTHESISED}])`,
   'gu',
 );

@@ -80,6 +80,11 @@ describe('a report that lists several problems becomes one part per problem', ()
     expect(parts('南庄村系统里户主名字写错了，他家房顶漏雨没人修').map((p) => p[1])).to.deep.equal(['1.3', '8.1']);
   });
 
+  it('splits 第一 第二 typed with spaces, but not 第一书记 or 第二天', () => {
+    expect(parts('柳沟村扶贫项目 第一 付款没经过村两委研究 第二 扶贫塘坝验收就是拍了几张照片').map((p) => p[1])).to.deep.equal(['4.2.3', '3.4']);
+    expect(parts('南庄村第一书记说的 第二天就去看了 房子漏雨')).to.have.length(1);
+  });
+
   it('splits a bracketed list that follows a word, and matters listed with 、', () => {
     const expected = [
       ['东岭村王某某家：房屋漏雨', '8.1', '镇建办'],
