@@ -528,15 +528,17 @@ export function createRouter(org: OrgConfig): Router {
       return plain ? (r.confidence >= SPLIT_CONFIDENCE || named) && saysWrong(words) : r.confidence >= SPLIT_CONFIDENCE || named;
     };
     const plain = piece.boundary === 'clause';
+    // A clause after a comma that nothing sets beside the one before.
+    const bare = plain && !piece.parallel;
     const [whole, ...pieces] = before;
     // A plain clause telling what someone said, or following a contrast ("…都不缺，可他家闺女没赶上
     // 缴费，今年医保断了"), goes on with the matter before it.
-    if (plain && !piece.parallel && (REPORTED.test(piece.text) || pieces.some((p) => CONTRAST.test(p.text)))) return false;
+    if (bare && (REPORTED.test(piece.text) || pieces.some((p) => CONTRAST.test(p.text)))) return false;
     return (
-      firm({ text: piece.text, route: alone }, plain && !piece.parallel) &&
+      firm({ text: piece.text, route: alone }, bare) &&
       (!plain || saysWrong(piece.text)) &&
       !(whole && onlyInOrder(whole.text)) &&
-      before.some((b) => firm(b, plain && !piece.parallel)) &&
+      before.some((b) => firm(b, bare)) &&
       before.every((b) => !sameUnit(b.route, alone))
     );
   }

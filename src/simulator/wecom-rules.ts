@@ -83,6 +83,31 @@ export const ROBOT_PER_MINUTE = 20;
 /** appchat/create: 2 to 2000 members, chatid at most 32 characters of 0-9a-zA-Z. */
 const CHAT_MEMBERS = { min: 2, max: 2000 } as const;
 const TASK_ID = /^[0-9a-zA-Z_\-@]{1,128}$/;
+/**
+ * The template card's shape as the message/send documentation gives it: a main_title.title or a
+ * sub_title_text; at most 6 horizontal_content_list rows; a button_interaction card's button_list
+ * of 1 to 6 buttons, each with its text and, for a callback button (type 0), a key of at most
+ * 1,024 bytes that no other button of the card has.
+ */
+function cardShapeRefusal(card: Body): WeComRefusal | null {
+  const title = typeof card.main_title === 'object' && card.main_title !== null ? str((card.main_title as Body).title) : '';
+  if (title === '' && str(card.sub_title_text) === '') return refusal(40058, 'template_card.main_title.title or sub_title_text required');
+  const rows = card.horizontal_content_list;
+  if (rows !== undefined && (!Array.isArray(rows) || rows.length > 6)) return refusal(40058, 'template_card.horizontal_content_list: at most 6');
+  if (str(card.card_type) !== 'button_interaction') return null;
+  const buttons = card.button_list;
+  if (!Array.isArray(buttons) || buttons.length < 1 || buttons.length > 6) return refusal(40058, 'template_card.button_list: 1 to 6 buttons');
+  const keys = new Set<string>();
+  for (const button of buttons as Body[]) {
+    if (str(button.text) === '') return refusal(40058, 'template_card.button_list.text required');
+    if (button.type !== undefined && button.type !== 0) continue;
+    const key = str(button.key);
+    if (key === '' || bytes(key) > 1024 || keys.has(key)) return refusal(40058, 'template_card.button_list.key: required, at most 1024 bytes, no two alike');
+    keys.add(key);
+  }
+  return null;
+}
+
 /** Cards whose buttons call the app back: only from an app with a callback URL, and they need a task_id. */
 const CALLBACK_CARDS = new Set(['button_interaction', 'vote_interaction', 'multiple_interaction']);
 const NOTICE_CARDS = new Set(['text_notice', 'news_notice']);
@@ -204,7 +229,7 @@ export function createWeComState(options: WeComStateOptions): WeComState {
       if (taskId === undefined) return refusal(42014);
     }
     if (taskId !== undefined && (typeof taskId !== 'string' || !TASK_ID.test(taskId) || bytes(taskId) > 128 || taskIds.has(taskId))) return refusal(42014);
-    return null;
+    return cardShapeRefusal(card);
   };
 
   return {

@@ -9,6 +9,7 @@ import type { FindingJson } from '../../helpers/finding-json';
 const NONGYE = 'EXAMPLE-NONGYE-ROBOT-KEY';
 const ZHENJIAN = 'EXAMPLE-ZHENJIAN-ROBOT-KEY';
 const DISTRICT1 = 'EXAMPLE-DISTRICT1-ROBOT-KEY';
+const MINZHENG = 'EXAMPLE-MINZHENG-ROBOT-KEY';
 
 
 describe('intake and dispatch through WeCom (real app, real database, fake WeCom over HTTP)', () => {
@@ -207,6 +208,22 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     const update = t.wecom.received.find((r) => r.api === 'message/update_template_card' && r.body.response_code === 'RC-ROUTE-1');
     expect(update?.content).to.equal('第 1 号问题 待签收');
     expect(JSON.stringify(update?.body.template_card)).to.contain('朱霞 分派').and.to.contain('人社所（牵头），卫生院（配合）').and.not.to.contain('route:');
+  });
+
+  it('offers the likeliest key problem first for a report with none of the table’s words, and sends nothing before the click', async () => {
+    await t.say('zhuxia', '南庄村鲁某某说去年申请了两回政府那份钱，到现在没个信');
+    await t.settle();
+    expect((await finding(1)).status).to.equal('triage');
+    const card = t.wecom.toUser('zhuxia').at(-1)!;
+    expect(card.content).to.equal('第 1 号问题 请选择归类');
+    const buttons = (card.body.template_card as { button_list: { text: string; key: string }[] }).button_list;
+    expect(buttons[0]).to.deep.include({ key: 'route:1:6.1', text: '6.1 低保兜底' });
+    expect(t.wecom.toWebhook(MINZHENG)).to.deep.equal([]);
+
+    await t.click('zhuxia', 'route:1:6.1', 'RC-GUESS-1');
+    await t.settle();
+    expect(await finding(1)).to.include({ status: 'dispatched', item: '6.1' });
+    expect(t.wecom.toWebhook(MINZHENG)).to.have.length(1);
   });
 
   it('sends tasks 1-2 to the village 管区 group and tells its 包村干部', async () => {

@@ -62,6 +62,18 @@ describe('strict WeCom: what the real servers refuse', () => {
     expect(wecom.refusedWith(42014).map((r) => r.to)).to.deep.equal(['zhaoli', 'zhaoli', 'zhaoli', 'sunwei']);
   });
 
+  it('template_card shape (40058): a title or sub_title_text; 1 to 6 buttons, each key given once; at most 6 rows', async () => {
+    const button = (i: number) => ({ text: `选项${i}`, key: `route:1:${i}` });
+    const withButtons = (taskId: string, buttons: unknown[]) => ({ ...card(taskId), button_list: buttons });
+    expect(await send({ touser: 'zhaoli', msgtype: 'template_card', template_card: withButtons('s1', []) })).to.include({ errcode: 40058 });
+    expect(await send({ touser: 'zhaoli', msgtype: 'template_card', template_card: withButtons('s2', [1, 2, 3, 4, 5, 6, 7].map(button)) })).to.include({ errcode: 40058 });
+    expect(await send({ touser: 'zhaoli', msgtype: 'template_card', template_card: withButtons('s3', [button(1), button(1)]) })).to.include({ errcode: 40058 });
+    expect(await send({ touser: 'zhaoli', msgtype: 'template_card', template_card: { ...card('s4'), main_title: {} } })).to.include({ errcode: 40058 });
+    const rows = Array.from({ length: 7 }, (_, i) => ({ keyname: `第${i}项`, value: '值' }));
+    expect(await send({ touser: 'zhaoli', msgtype: 'template_card', template_card: { ...card('s5'), horizontal_content_list: rows } })).to.include({ errcode: 40058 });
+    expect(await send({ touser: 'zhaoli', msgtype: 'template_card', template_card: withButtons('s6', [1, 2, 3, 4, 5, 6].map(button)) })).to.include({ errcode: 0 });
+  });
+
   it('cards with buttons only from an app whose callback URL is configured (43012); notice cards regardless', async () => {
     wecom.setSwitches({ callbackConfigured: false });
     expect(await send({ touser: 'zhaoli', msgtype: 'template_card', template_card: card('t1') })).to.include({ errcode: 43012 });
