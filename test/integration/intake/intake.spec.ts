@@ -28,6 +28,11 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     return (await res.json()) as FindingJson;
   }
   const lastTo = (userid: string): string => t.wecom.toUser(userid).at(-1)?.content ?? '';
+  /** The last card a person got: its title and its buttons. */
+  const lastCard = (userid: string): { title: string; buttons: { text: string; key: string }[] } => {
+    const card = t.wecom.toUser(userid).at(-1)!;
+    return { title: card.content, buttons: (card.body.template_card as { button_list: { text: string; key: string }[] }).button_list };
+  };
 
   it('answers the URL check with the decrypted echostr', async () => {
     const signed = signedEchoQuery({ ...TEST_APP, echo: '1616140317555161061', receiveId: TEST_APP.corpId });
@@ -193,9 +198,8 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     await t.say('zhuxia', '东岭村王某某家房子漏雨医保也没交');
     await t.settle();
     expect((await finding(1)).status).to.equal('triage');
-    const card = t.wecom.toUser('zhuxia').at(-1)!;
-    expect(card.content).to.equal('第 1 号问题 请选择归类');
-    const buttons = (card.body.template_card as { button_list: { text: string; key: string }[] }).button_list;
+    const { title, buttons } = lastCard('zhuxia');
+    expect(title).to.equal('第 1 号问题 请选择归类');
     // Both matters are named as plainly: which comes first is the model's call, both are offered.
     expect(buttons.map((b) => b.key)).to.have.members(['route:1:8.1', 'route:1:7.1']);
     expect(buttons.find((b) => b.key === 'route:1:8.1')!.text).to.equal('8.1 住房安全');
@@ -214,9 +218,8 @@ describe('intake and dispatch through WeCom (real app, real database, fake WeCom
     await t.say('zhuxia', '南庄村鲁某某说去年申请了两回政府那份钱，到现在没个信');
     await t.settle();
     expect((await finding(1)).status).to.equal('triage');
-    const card = t.wecom.toUser('zhuxia').at(-1)!;
-    expect(card.content).to.equal('第 1 号问题 请选择归类');
-    const buttons = (card.body.template_card as { button_list: { text: string; key: string }[] }).button_list;
+    const { title, buttons } = lastCard('zhuxia');
+    expect(title).to.equal('第 1 号问题 请选择归类');
     expect(buttons[0]).to.deep.include({ key: 'route:1:6.1', text: '6.1 低保兜底' });
     expect(t.wecom.toWebhook(MINZHENG)).to.deep.equal([]);
 
